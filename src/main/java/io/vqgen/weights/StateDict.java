@@ -1,0 +1,122 @@
+package io.vqgen.weights;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The tensors of one model component by their reference parameter names. A model takes each
+ * weight once with the shape it expects; {@link #checkAllTaken()} then reports weights the
+ * checkpoint has but the model did not use, so a mismatched config cannot pass silently.
+ */
+public final class StateDict {
+    private final String component;
+    private final Map<String, RawTensor> tensors;
+    private final LoadOptions options;
+    private final Set<String> taken = new LinkedHashSet<>();
+
+    public StateDict(String component, Map<String, RawTensor> tensors, LoadOptions options) {
+        this.component = component;
+        this.tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
+        this.options = options;
+    }
+
+    public String component() {
+        return component;
+    }
+
+    public LoadOptions options() {
+        return options;
+    }
+
+    public Map<String, RawTensor> tensors() {
+        return tensors;
+    }
+
+    public boolean contains(String name) {
+        return tensors.containsKey(name);
+    }
+
+    /** The named weight as an NDArray on the target device, floats converted to the target dtype. */
+    public NDArray take(NDManager manager, String name, long... expectedShape) {
+        RawTensor t = raw(name, expectedShape);
+        DataType target = t.type().isFloating() ? options.floatType() : t.type().djlType();
+        return toNDArray(manager, t, target);
+    }
+
+    /** The named weight converted to an explicit dtype (e.g. buffers the math needs in float32 whatever the weights dtype). */
+    public NDArray take(NDManager manager, String name, DataType dtype, long... expectedShape) {
+        return toNDArray(manager, raw(name, expectedShape), dtype);
+    }
+
+    /** Looks up a weight, checks its shape and marks it as used. */
+    public RawTensor raw(String name, long... expectedShape) {
+        RawTensor t = tensors.get(name);
+        if (t == null) {
+            throw new WeightsException(component + ": missing tensor '" + name + "' (expected shape "
+                    + Arrays.toString(expectedShape) + ") in " + sources());
+        }
+        if (!Arrays.equals(t.shape(), expectedShape)) {
+            throw new WeightsException(component + ": tensor '" + name + "' in " + t.source() + " has shape "
+                    + t.shapeString() + ", expected " + Arrays.toString(expectedShape)
+                    + " (does config.json match the weights?)");
+        }
+        taken.add(name);
+        return t;
+    }
+
+    /** Marks weights that are stored but deliberately not used (e.g. buffers the reference recomputes). */
+    public void ignore(String name) {
+        if (tensors.containsKey(name)) {
+            taken.add(name);
+        }
+    }
+
+    public void checkAllTaken() {
+        Set<String> unexpected = new TreeSet<>(tensors.keySet());
+        unexpected.removeAll(taken);
+        if (!unexpected.isEmpty()) {
+            throw new WeightsException(component + ": " + unexpected.size() + " unexpected tensor(s) in " + sources()
+                    + " that the configured model does not use: " + abbreviate(unexpected)
+                    + " (does config.json match the weights?)");
+        }
+    }
+
+    private String sources() {
+        Set<String> files = new TreeSet<>();
+        tensors.values().forEach(t -> files.add(t.source()));
+        return files.isEmpty() ? "(no weight files)" : String.join(", ", files);
+    }
+
+    private static String abbreviate(Set<String> names) {
+        StringBuilder sb = new StringBuilder();
+        int i = 0;
+        for (String n : names) {
+            if (i++ == 8) {
+                sb.append(", …");
+                break;
+            }
+            sb.append(i > 1 ? ", " : "").append(n);
+        }
+        return sb.toString();
+    }
+
+    private static NDArray toNDArray(NDManager manager, RawTensor t, DataType target) {
+        NDArray stored = manager.create(t.data(), new Shape(t.shape()), t.type().djlType());
+        if (stored.getDataType() == target) {
+            return stored;
+        }
+        NDArray converted = stored.toType(target, false);
+        stored.close();
+        return converted;
+    }
+}
