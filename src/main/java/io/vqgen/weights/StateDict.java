@@ -23,11 +23,25 @@ public final class StateDict {
     private final Map<String, RawTensor> tensors;
     private final LoadOptions options;
     private final Set<String> taken = new LinkedHashSet<>();
+    private final RandomWeights synthesizer;
 
     public StateDict(String component, Map<String, RawTensor> tensors, LoadOptions options) {
+        this(component, tensors, options, null);
+    }
+
+    private StateDict(String component, Map<String, RawTensor> tensors, LoadOptions options, RandomWeights synthesizer) {
         this.component = component;
-        this.tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
+        this.tensors = new LinkedHashMap<>(tensors);
         this.options = options;
+        this.synthesizer = synthesizer;
+    }
+
+    /**
+     * A state dict that invents every weight a model asks for (seeded, see {@link RandomWeights}) and
+     * records it, so that building a model from its config yields a complete checkpoint to save.
+     */
+    public static StateDict synthesizing(String component, long seed, LoadOptions options) {
+        return new StateDict(component, Map.of(), options, new RandomWeights(seed, component));
     }
 
     public String component() {
@@ -39,7 +53,7 @@ public final class StateDict {
     }
 
     public Map<String, RawTensor> tensors() {
-        return tensors;
+        return Collections.unmodifiableMap(tensors);
     }
 
     public boolean contains(String name) {
@@ -61,6 +75,10 @@ public final class StateDict {
     /** Looks up a weight, checks its shape and marks it as used. */
     public RawTensor raw(String name, long... expectedShape) {
         RawTensor t = tensors.get(name);
+        if (t == null && synthesizer != null) {
+            t = synthesizer.create(name, expectedShape);
+            tensors.put(name, t);
+        }
         if (t == null) {
             throw new WeightsException(component + ": missing tensor '" + name + "' (expected shape "
                     + Arrays.toString(expectedShape) + ") in " + sources());
