@@ -48,10 +48,10 @@ public final class StateDict {
         return tensors.containsKey(name);
     }
 
-    /** The named weight as an NDArray on the target device, floats converted to the target dtype. */
+    /** The named weight as an NDArray, floats converted to the target dtype; integers keep theirs (int16 widens to int32). */
     public NDArray take(NDManager manager, String name, long... expectedShape) {
         RawTensor t = raw(name, expectedShape);
-        DataType target = t.type().isFloating() ? options.floatType() : t.type().djlType();
+        DataType target = t.type().isFloating() ? options.floatType() : t.type().loadType();
         return toNDArray(manager, t, target);
     }
 
