@@ -10,9 +10,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** A diffusers pipeline folder: model_index.json, one sub-folder per component with its config and weights. */
 public final class ModelFolder {
+    /** The learned classifier-free guidance embeddings; may be absent, see {@link #isOptional}. */
+    public static final String CF_EMBEDDINGS = "learned_classifier_free_sampling_embeddings";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path dir;
@@ -32,7 +35,11 @@ public final class ModelFolder {
         if (!Files.isRegularFile(index)) {
             throw new WeightsException(index + ": missing (expected a diffusers pipeline folder with model_index.json)");
         }
-        return new ModelFolder(abs, readJson(index));
+        JsonNode root = readJson(index);
+        if (root == null || !root.isObject()) {
+            throw new WeightsException(index + ": expected a JSON object naming the pipeline's components");
+        }
+        return new ModelFolder(abs, root);
     }
 
     public Path dir() {
@@ -61,7 +68,25 @@ public final class ModelFolder {
         return out;
     }
 
+    /** Components listed in model_index.json (with a class, not [null, null]) whose folder is absent; see {@link #isOptional}. */
+    public List<String> missingComponents() {
+        return components().entrySet().stream()
+                .filter(e -> e.getValue().size() == 2 && e.getValue().get(1) != null && !hasComponent(e.getKey()))
+                .map(Map.Entry::getKey).toList();
+    }
+
+    /**
+     * Whether the pipeline can run without this component: the hub's fp16 branch of microsoft/vq-diffusion-ithq
+     * has no learned classifier-free embeddings (diffusers issue 1530); the pipeline then encodes the empty prompt.
+     */
+    public static boolean isOptional(String component) {
+        return CF_EMBEDDINGS.equals(component);
+    }
+
     public Path componentDir(String component) {
+        if (component.isEmpty() || component.contains("/") || component.contains("\\") || component.startsWith(".")) {
+            throw new WeightsException(dir + ": invalid component name '" + component + "' (expected a sub-folder name)");
+        }
         return dir.resolve(component);
     }
 
@@ -71,7 +96,7 @@ public final class ModelFolder {
 
     /** The component's config.json (scheduler: scheduler_config.json). */
     public JsonNode config(String component) {
-        Path cdir = componentDir(component);
+        Path cdir = existingComponentDir(component);
         Path file = cdir.resolve("config.json");
         if (!Files.isRegularFile(file) && Files.isRegularFile(cdir.resolve("scheduler_config.json"))) {
             file = cdir.resolve("scheduler_config.json");
@@ -79,24 +104,38 @@ public final class ModelFolder {
         if (!Files.isRegularFile(file)) {
             throw new WeightsException(file + ": missing (component '" + component + "' needs its config.json)");
         }
-        return readJson(file);
+        JsonNode config = readJson(file);
+        if (config == null || !config.isObject()) {
+            throw new WeightsException(file + ": expected a JSON object");
+        }
+        return config;
     }
 
-    /** The component's weights, from its single .safetensors file. */
+    /** Which files hold the component's weights (single file or shards), without reading them. */
+    public WeightFiles weightFiles(String component, String variant) {
+        return WeightFiles.find(existingComponentDir(component), component, variant);
+    }
+
+    /** The component's weights, from the files {@link #weightFiles} finds for {@code options.variant()}. */
     public StateDict weights(String component, LoadOptions options) {
+        return new StateDict(component, weightFiles(component, options.variant()).readTensors(), options);
+    }
+
+    /**
+     * The component's weights, or empty when its folder is absent (e.g. {@link #CF_EMBEDDINGS} on ITHQ's fp16
+     * branch); a folder that exists but is broken still throws.
+     */
+    public Optional<StateDict> optionalWeights(String component, LoadOptions options) {
+        return hasComponent(component) ? Optional.of(weights(component, options)) : Optional.empty();
+    }
+
+    private Path existingComponentDir(String component) {
         Path cdir = componentDir(component);
-        List<Path> files;
-        try (var stream = Files.list(cdir)) {
-            files = stream.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
-        } catch (IOException e) {
-            throw new WeightsException(cdir + ": cannot list component folder: " + e.getMessage(), e);
+        if (!Files.isDirectory(cdir)) {
+            throw new WeightsException(cdir + ": component folder '" + component + "' is missing"
+                    + (components().containsKey(component) ? " (model_index.json lists it)" : ""));
         }
-        if (files.size() != 1) {
-            throw new WeightsException(cdir + ": expected one .safetensors weight file, found " + files.size());
-        }
-        try (SafetensorsFile f = SafetensorsFile.open(files.get(0))) {
-            return new StateDict(component, f.tensors(), options);
-        }
+        return cdir;
     }
 
     static JsonNode readJson(Path file) {

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -60,16 +62,31 @@ public final class StateDict {
         return tensors.containsKey(name);
     }
 
-    /** The named weight as an NDArray on the target device, floats converted to the target dtype. */
+    /** The named weight as an NDArray, floats converted to the target dtype; integers keep theirs (int16 widens to int32). */
     public NDArray take(NDManager manager, String name, long... expectedShape) {
         RawTensor t = raw(name, expectedShape);
-        DataType target = t.type().isFloating() ? options.floatType() : t.type().djlType();
+        DataType target = t.type().isFloating() ? options.floatType() : t.type().loadType();
         return toNDArray(manager, t, target);
     }
 
-    /** The named weight converted to an explicit dtype (e.g. buffers the math needs in float32 whatever the weights dtype). */
+    /** A floating-point weight in the target float type; an integer or bool tensor under this name is an error. */
+    public NDArray takeFloat(NDManager manager, String name, long... expectedShape) {
+        return take(manager, name, options.floatType(), expectedShape);
+    }
+
+    /**
+     * The named weight converted to an explicit dtype (e.g. buffers the math needs in float32 whatever the weights
+     * dtype). Floats convert only to floats and integers only to integers: a mismatch means the file is not what
+     * the model expects.
+     */
     public NDArray take(NDManager manager, String name, DataType dtype, long... expectedShape) {
-        return toNDArray(manager, raw(name, expectedShape), dtype);
+        RawTensor t = raw(name, expectedShape);
+        if (t.type().isFloating() != dtype.isFloating()) {
+            throw new WeightsException(component + ": tensor '" + name + "' in " + t.source() + " is " + t.type()
+                    + ", expected " + (dtype.isFloating() ? "a floating-point" : "an integer") + " tensor (to load as "
+                    + dtype + ")");
+        }
+        return toNDArray(manager, t, dtype);
     }
 
     /** Looks up a weight, checks its shape and marks it as used. */
@@ -129,12 +146,32 @@ public final class StateDict {
     }
 
     private static NDArray toNDArray(NDManager manager, RawTensor t, DataType target) {
-        NDArray stored = manager.create(t.data(), new Shape(t.shape()), t.type().djlType());
+        if (target == DataType.BFLOAT16 || target == DataType.INT16 || target == DataType.UINT16
+                || target == DataType.UINT32 || target == DataType.UINT64) {
+            throw new IllegalArgumentException("DJL's PyTorch engine cannot hold " + target + " tensors (loading '"
+                    + t.name() + "')");
+        }
+        NDArray stored = manager.create(loadableBytes(t), new Shape(t.shape()), t.type().loadType());
         if (stored.getDataType() == target) {
             return stored;
         }
         NDArray converted = stored.toType(target, false);
         stored.close();
         return converted;
+    }
+
+    /** The tensor's bytes in {@link StorageType#loadType()}: bf16 → float32 (its upper half), int16 → int32. */
+    private static ByteBuffer loadableBytes(RawTensor t) {
+        ByteBuffer in = t.data();
+        if (t.type() != StorageType.BF16 && t.type() != StorageType.I16) {
+            return in;
+        }
+        int n = Math.toIntExact(t.elementCount());
+        ByteBuffer out = ByteBuffer.allocateDirect(Math.multiplyExact(n, 4)).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            short v = in.getShort(2 * i);
+            out.putInt(4 * i, t.type() == StorageType.BF16 ? (v & 0xFFFF) << 16 : v);
+        }
+        return out;
     }
 }

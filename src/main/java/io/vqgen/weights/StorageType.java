@@ -31,6 +31,18 @@ public enum StorageType {
         return djl;
     }
 
+    /**
+     * The DJL type an NDArray of this storage is created with. DJL 0.36's PyTorch engine has no bfloat16 or
+     * int16 (the native library aborts the JVM on them), so those widen exactly to float32 and int32.
+     */
+    public DataType loadType() {
+        return switch (this) {
+            case BF16 -> DataType.FLOAT32;
+            case I16 -> DataType.INT32;
+            default -> djl;
+        };
+    }
+
     public boolean isFloating() {
         return this == F64 || this == F32 || this == F16 || this == BF16;
     }

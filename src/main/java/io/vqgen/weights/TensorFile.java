@@ -1,5 +1,6 @@
 package io.vqgen.weights;
 
+import java.nio.file.Path;
 import java.util.Map;
 
 /** A weight file opened for reading: name → tensor, in file order. Closing releases the mapping. */
@@ -11,4 +12,16 @@ public interface TensorFile extends AutoCloseable {
 
     @Override
     void close();
+
+    /** Opens a {@code .safetensors} or PyTorch {@code .bin} file, chosen by its extension. */
+    static TensorFile open(Path path) {
+        String name = path.getFileName().toString();
+        if (name.endsWith(".safetensors")) {
+            return SafetensorsFile.open(path);
+        }
+        if (name.endsWith(".bin")) {
+            return TorchBinFile.open(path);
+        }
+        throw new WeightsException(path + ": unknown weight file type (expected .safetensors or .bin)");
+    }
 }
