@@ -1,0 +1,36 @@
+package io.vqgen.model.vq;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * {@code nn.GroupNorm(groups, C, eps, affine=True)} on [B, C, H, W]. DJL has no group-norm op, so each
+ * (sample, group) slab is normalised as one layer-norm row (same biased-variance statistics), then the
+ * per-channel affine is applied. Computed in at least float32 (half-precision statistics over large groups
+ * lose digits); the result returns in the input's dtype.
+ *
+ * @param gamma float32 [C, 1, 1]
+ * @param beta  float32 [C, 1, 1]
+ */
+record GroupNorm(NDArray gamma, NDArray beta, int groups, float eps) implements Norm {
+
+    @Override
+    public NDArray forward(NDArray x, NDArray zq) {
+        return forward(x);
+    }
+
+    NDArray forward(NDArray x) {
+        Shape shape = x.getShape();
+        DataType type = x.getDataType();
+        DataType work = Precision.atLeastFloat32(type);
+        NDArray rows = x.toType(work, false).reshape(shape.get(0), groups, -1);
+        Shape row = new Shape(rows.getShape().get(2));
+        NDManager m = x.getManager();
+        NDArray normed = rows.getNDArrayInternal()
+                .layerNorm(rows, row, m.ones(row, work), m.zeros(row, work), eps).singletonOrThrow()
+                .reshape(shape).mul(gamma).add(beta);
+        return normed.toType(type, false);
+    }
+}

@@ -1,0 +1,225 @@
+package io.vqgen.model.vq;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.vqgen.model.vq.VqConfig.NormType;
+import io.vqgen.weights.LoadOptions;
+import io.vqgen.weights.ModelFolder;
+import io.vqgen.weights.StateDict;
+
+/**
+ * The VQ-VAE of VQ-Diffusion (diffusers 0.24.0 {@code VQModel}): codebook lookup and decoder (token grid →
+ * image), encoder and quantizer (image → token grid).
+ *
+ * <p>Weights live in the model's own manager (a child of the one given to {@link #load}), on the device of the
+ * load options, in their dtype (float32 when the config says {@code force_upcast}). Each call works in a child
+ * manager that it closes; its result is attached to the manager of the call's input array. Float results are
+ * float32 for float32, float16 and bfloat16 weights. Thread-safe: calls share only the immutable weights.
+ */
+public final class VqModel implements AutoCloseable {
+    /** The component folder in a diffusers pipeline. */
+    public static final String COMPONENT = "vqvae";
+
+    private final VqConfig config;
+    private final NDManager manager;
+    private final DataType dtype;
+    private final Encoder encoder;
+    private final Conv quantConv;
+    private final VectorQuantizer quantizer;
+    private final Conv postQuantConv;
+    private final Decoder decoder;
+
+    private VqModel(VqConfig config, NDManager manager, LayerLoader l) {
+        this.config = config;
+        this.manager = manager;
+        this.dtype = l.dtype();
+        this.encoder = Encoder.load(l, config);
+        this.quantConv = l.conv("quant_conv", config.latentChannels(), config.vqEmbedDim(), 1, 1, 0);
+        this.quantizer = new VectorQuantizer(
+                l.take("quantize.embedding.weight", config.numVqEmbeddings(), config.vqEmbedDim()));
+        this.postQuantConv = l.conv("post_quant_conv", config.vqEmbedDim(), config.latentChannels(), 1, 1, 0);
+        this.decoder = Decoder.load(l, config);
+    }
+
+    /** Loads the {@value #COMPONENT} component of a diffusers pipeline folder. */
+    public static VqModel load(ModelFolder folder, LoadOptions options, NDManager manager) {
+        VqConfig config = VqConfig.fromJson(folder.config(COMPONENT));
+        return create(config, folder.weights(COMPONENT, options), manager);
+    }
+
+    /**
+     * Builds the model from a config and its weights; every weight must be present with the configured shape
+     * and none may be left over.
+     */
+    public static VqModel create(VqConfig config, StateDict weights, NDManager manager) {
+        DataType dtype = config.forceUpcast() ? DataType.FLOAT32 : weights.options().floatType();
+        return create(config, weights, manager, dtype);
+    }
+
+    /** As {@link #create(VqConfig, StateDict, NDManager)} in an explicit compute dtype (tests use float64). */
+    static VqModel create(VqConfig config, StateDict weights, NDManager manager, DataType dtype) {
+        NDManager own = manager.newSubManager(weights.options().device());
+        try {
+            VqModel model = new VqModel(config, own, new LayerLoader(weights, own, dtype, config));
+            weights.checkAllTaken();
+            return model;
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
+        }
+    }
+
+    public VqConfig config() {
+        return config;
+    }
+
+    /** The dtype the model computes in (group norm and softmax always run in float32). */
+    public DataType dtype() {
+        return dtype;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /**
+     * {@code quantize.get_codebook_entry(tokens, (B, h, w, vq_embed_dim))}: codebook rows viewed [B, h, w, C]
+     * and permuted to [B, C, h, w].
+     *
+     * @param tokens integer [B, h·w], row-major grids of codebook indices in [0, num_vq_embeddings)
+     * @return float32 [B, vq_embed_dim, h, w]
+     */
+    public NDArray codebookEntry(NDArray tokens, int h, int w) {
+        Shape s = tokens.getShape();
+        if (h <= 0 || w <= 0 || s.dimension() != 2 || s.get(1) != (long) h * w || !tokens.getDataType().isInteger()) {
+            throw new IllegalArgumentException("codebookEntry: expected integer tokens [B, " + h + "*" + w + "], got "
+                    + tokens.getDataType() + " " + s);
+        }
+        NDManager caller = tokens.getManager();
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray idx = own(tokens, scope, DataType.INT64);
+            if (s.get(0) > 0 && s.get(1) > 0) {
+                long min = idx.min().getLong();
+                long max = idx.max().getLong();
+                if (min < 0 || max >= quantizer.size()) {
+                    throw new IllegalArgumentException("codebookEntry: token ids must be in [0, " + quantizer.size()
+                            + ") (num_vq_embeddings), found values from " + min + " to " + max);
+                }
+            }
+            NDArray out = quantizer.lookup(idx.reshape(-1), scope)
+                    .reshape(s.get(0), h, w, config.vqEmbedDim()).transpose(0, 3, 1, 2);
+            return result(out, caller);
+        }
+    }
+
+    /**
+     * {@code decode(latents, force_not_quantize=True)}: post_quant_conv, then the decoder.
+     *
+     * @param latents [B, vq_embed_dim, h, w] codebook vectors (any float dtype)
+     * @return float32 [B, out_channels, h·f, w·f], raw (about [-1, 1]); see {@link #toImage}
+     */
+    public NDArray decode(NDArray latents) {
+        requireMaps("decode", latents, config.vqEmbedDim(), "vq_embed_dim");
+        NDManager caller = latents.getManager();
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray zq = own(latents, scope, dtype);
+            NDArray z = postQuantConv.forward(zq);
+            return result(decoder.forward(z, config.normType() == NormType.SPATIAL ? zq : null), caller);
+        }
+    }
+
+    /** Token grids straight to images: {@link #toImage}({@link #decode}({@link #codebookEntry})). */
+    public NDArray imageFromTokens(NDArray tokens, int h, int w) {
+        try (NDArray entries = codebookEntry(tokens, h, w); NDArray decoded = decode(entries)) {
+            return toImage(decoded);
+        }
+    }
+
+    /**
+     * {@code encode(images).latents}: encoder, then quant_conv (not yet quantized).
+     *
+     * @param images [B, in_channels, H, W] in [-1, 1] (any float dtype)
+     * @return float32 [B, vq_embed_dim, H/f, W/f] with f = {@link VqConfig#downsampleFactor()}
+     */
+    public NDArray encode(NDArray images) {
+        requireMaps("encode", images, config.inChannels(), "in_channels");
+        NDManager caller = images.getManager();
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray h = encoder.forward(own(images, scope, dtype));
+            return result(quantConv.forward(h), caller);
+        }
+    }
+
+    /**
+     * The quantizer's codebook indices: for each position, the nearest codebook vector (squared Euclidean
+     * distance, computed in float32).
+     *
+     * @param latents [B, vq_embed_dim, h, w]
+     * @return int64 [B, h·w], row-major
+     */
+    public NDArray quantize(NDArray latents) {
+        requireMaps("quantize", latents, config.vqEmbedDim(), "vq_embed_dim");
+        Shape s = latents.getShape();
+        NDManager caller = latents.getManager();
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray z = own(latents, scope, DataType.FLOAT32).transpose(0, 2, 3, 1).reshape(-1, s.get(1));
+            return result(quantizer.nearest(z).reshape(s.get(0), s.get(2) * s.get(3)), caller);
+        }
+    }
+
+    /** Images [B, in_channels, H, W] in [-1, 1] → token grids int64 [B, (H/f)·(W/f)]. */
+    public NDArray tokensFromImage(NDArray images) {
+        try (NDArray latents = encode(images)) {
+            return quantize(latents);
+        }
+    }
+
+    /**
+     * What the pipeline returns for {@code output_type="np"}: {@code (x/2 + 0.5).clamp(0, 1)} permuted to
+     * NHWC, float32. Attached to the input's manager.
+     */
+    public static NDArray toImage(NDArray decoded) {
+        if (decoded.getShape().dimension() != 4) {
+            throw new IllegalArgumentException("toImage: expected decoded images [B, C, H, W], got "
+                    + decoded.getShape());
+        }
+        NDManager caller = decoded.getManager();
+        try (NDManager scope = caller.newSubManager()) {
+            decoded.tempAttach(scope);
+            NDArray image = decoded.toType(DataType.FLOAT32, false).div(2).add(0.5f).clip(0, 1)
+                    .transpose(0, 2, 3, 1);
+            image.attach(caller);
+            return image;
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** A copy of a caller's array in the call's scope, on the model's device, in the given dtype. */
+    private NDArray own(NDArray input, NDManager scope, DataType type) {
+        NDArray copy = input.toDevice(manager.getDevice(), true);
+        copy.attach(scope);
+        return copy.toType(type, false);
+    }
+
+    private static NDArray result(NDArray out, NDManager caller) {
+        DataType t = out.getDataType();
+        NDArray r = t.isFloating() ? out.toType(Precision.atLeastFloat32(t), false) : out;
+        r.attach(caller);
+        return r;
+    }
+
+    private static void requireMaps(String call, NDArray x, int channels, String key) {
+        Shape s = x.getShape();
+        if (s.dimension() != 4 || s.get(1) != channels || !x.getDataType().isFloating()) {
+            throw new IllegalArgumentException(call + ": expected float [B, " + channels + ", H, W] (" + key + " = "
+                    + channels + "), got " + x.getDataType() + " " + s);
+        }
+    }
+}
