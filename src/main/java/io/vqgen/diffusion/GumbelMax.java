@@ -1,0 +1,21 @@
+package io.vqgen.diffusion;
+
+import ai.djl.ndarray.NDArray;
+
+/** diffusers' {@code gumbel_noised} + argmax: how the reference turns log-probabilities and uniforms into classes. */
+final class GumbelMax {
+    private GumbelMax() {
+    }
+
+    /**
+     * {@code argmax(logits - log(-log(u + 1e-30) + 1e-30), axis 1)}, all in float32 as torch does it.
+     *
+     * @param logits  float32 [B, C, N]
+     * @param uniform float32 [B, C, N] in [0, 1)
+     * @return int64 [B, N]
+     */
+    static NDArray argmax(NDArray logits, NDArray uniform) {
+        NDArray gumbel = uniform.add(1e-30f).log().neg().add(1e-30f).log().neg();
+        return gumbel.add(logits).argMax(1);
+    }
+}

@@ -1,0 +1,27 @@
+package io.vqgen.diffusion;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.vqgen.Reference;
+import io.vqgen.weights.Npy;
+import io.vqgen.weights.StorageType;
+
+/** Reference .npy files as NDArrays. */
+final class Goldens {
+    private Goldens() {
+    }
+
+    static NDArray load(NDManager manager, String model, String file) {
+        Npy.Array a = Npy.read(Reference.path(model, "components", file));
+        Shape shape = new Shape(a.shape());
+        if (a.type() == StorageType.I64) {
+            return manager.create(a.toLongs(), shape);
+        }
+        return manager.create(a.toFloats(), shape);
+    }
+
+    static float[] floats(String model, String file) {
+        return Npy.read(Reference.path(model, "components", file)).toFloats();
+    }
+}
