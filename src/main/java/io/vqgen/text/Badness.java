@@ -1,93 +1,142 @@
 package io.vqgen.text;
 
-import java.util.regex.Pattern;
+import java.util.List;
+import java.util.function.IntPredicate;
 
 /**
- * ftfy 6.1.1's mojibake heuristic ({@code ftfy.badness.is_bad}): text is "bad" when it contains a sequence of
- * characters that is far more likely to come from UTF-8 decoded as a single-byte encoding than from real writing,
- * such as an accented lower-case letter directly followed by a currency sign. The character categories and
- * sequences are ftfy's; inside a class, "x-y" is a range.
+ * ftfy 6.1.1's mojibake heuristic ({@code ftfy.badness.is_bad}): text is "bad" when it contains one of a set of
+ * short character sequences that are far more likely to come from UTF-8 decoded as a single-byte encoding than
+ * from real writing, such as an accented lower-case letter directly followed by a currency sign. The character
+ * categories and sequences are ftfy's (its regular expression, as a list of alternatives).
  */
 final class Badness {
-    private static final String COMMON = "\\x{a0}\\x{ad}·´\\x{2013}\\x{2014}\\x{2015}…’";
-    private static final String C1 = "\\x{80}-\\x{9f}";
-    private static final String BAD = "¦¤¨¬¯¶§¸ƒˆˇ˘˛˜†‡‰⌐◊\\x{fffd}ªº";
-    private static final String CURRENCY = "¢£¥₧€";
-    private static final String START_PUNCTUATION = "¡«¿©΄΅‘‚“„•‹\\x{f8ff}";
-    private static final String END_PUNCTUATION = "®»˝”›™";
-    private static final String NUMERIC = "²³¹±¼½¾×µ÷⁄∂∆∏∑√∞∩∫≈≠≡≤≥№";
-    private static final String KAOMOJI = "Ò-ÖÙ-Üò-öø-üŐ°";
-    private static final String UPPER_ACCENTED = "À-ÑØÜÝĂĄĆČĎĐĘĚĞİĹĽŁŃŇŒŘŚŞŠŢŤŮŰŸŹŻŽҐ";
-    private static final String LOWER_ACCENTED = "ßà-ñăąćčďđęěğĺľłœŕśşšťüźżžґﬁﬂ";
-    private static final String UPPER_COMMON = "ÞΑ-ΩΆΈΉΊΌΎΏΪΫЁ-Я";
-    private static final String LOWER_COMMON = "α-ωάέήίΰа-џ";
-    private static final String BOX = "│┌┐┘├┤┬┼═-╬▀▄█▌▐░▒▓";
+    static final String COMMON = "\u00a0\u00ad·´\u2013\u2014\u2015…’";
+    static final String C1 = "\u0080-\u009f";
+    static final String BAD = "¦¤¨¬¯¶§¸ƒˆˇ˘˛˜†‡‰⌐◊\ufffdªº";
+    static final String CURRENCY = "¢£¥₧€";
+    static final String START_PUNCTUATION = "¡«¿©΄΅‘‚“„•‹\uf8ff";
+    static final String END_PUNCTUATION = "®»˝”›™";
+    static final String NUMERIC = "²³¹±¼½¾×µ÷⁄∂∆∏∑√∞∩∫≈≠≡≤≥№";
+    static final String KAOMOJI = "Ò-ÖÙ-Üò-öø-üŐ°";
+    static final String UPPER_ACCENTED = "À-ÑØÜÝĂĄĆČĎĐĘĚĞİĹĽŁŃŇŒŘŚŞŠŢŤŮŰŸŹŻŽҐ";
+    static final String LOWER_ACCENTED = "ßà-ñăąćčďđęěğĺľłœŕśşšťüźżžґﬁﬂ";
+    static final String UPPER_COMMON = "ÞΑ-ΩΆΈΉΊΌΎΏΪΫЁ-Я";
+    static final String LOWER_COMMON = "α-ωάέήίΰа-џ";
+    static final String BOX = "│┌┐┘├┤┬┼═-╬▀▄█▌▐░▒▓";
 
-    /** Python's \s (str.isspace) and \w (letters, numbers and '_') as they apply inside ftfy's expression. */
-    private static final String SPACE = "\\t\\n\\x{0b}\\f\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}"
-            + "\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}";
-    private static final String WORD = "\\p{L}\\p{N}_";
+    /** Python's \s (str.isspace). */
+    private static final IntPredicate SPACE = PythonText::isSpace;
+    /** Python's \w: letters, numbers, '_'. */
+    private static final IntPredicate WORD = cp -> Character.isLetterOrDigit(cp) || cp == '_'
+            || Character.getType(cp) == Character.LETTER_NUMBER || Character.getType(cp) == Character.OTHER_NUMBER;
+    private static final IntPredicate ANY_BUT_NEWLINE = cp -> cp != '\n';
+    private static final IntPredicate NOT_ASCII_LETTER = cp -> !((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z'));
 
-    private static final Pattern BADNESS = Pattern.compile(String.join("|",
-            cls(C1),
-            cls(BAD + LOWER_ACCENTED + UPPER_ACCENTED + BOX + START_PUNCTUATION + END_PUNCTUATION + CURRENCY + NUMERIC)
-                    + cls(BAD),
-            "[a-zA-Z]" + cls(LOWER_COMMON + UPPER_COMMON) + cls(BAD),
-            cls(BAD) + cls(LOWER_ACCENTED + UPPER_ACCENTED + BOX + START_PUNCTUATION + END_PUNCTUATION + CURRENCY
-                    + NUMERIC),
-            cls(LOWER_ACCENTED + LOWER_COMMON + BOX + END_PUNCTUATION + CURRENCY + NUMERIC) + cls(UPPER_ACCENTED),
-            cls(BOX + END_PUNCTUATION + CURRENCY + NUMERIC) + cls(LOWER_ACCENTED),
-            cls(LOWER_ACCENTED + BOX + END_PUNCTUATION) + cls(CURRENCY),
-            cls(SPACE) + cls(UPPER_ACCENTED) + cls(CURRENCY),
-            cls(UPPER_ACCENTED + BOX) + cls(NUMERIC),
-            cls(LOWER_ACCENTED + UPPER_ACCENTED + BOX + CURRENCY + END_PUNCTUATION) + cls(START_PUNCTUATION)
-                    + cls(NUMERIC),
-            cls(LOWER_ACCENTED + UPPER_ACCENTED + CURRENCY + NUMERIC + BOX) + cls(END_PUNCTUATION)
-                    + cls(START_PUNCTUATION),
-            cls(CURRENCY + NUMERIC + BOX) + cls(START_PUNCTUATION),
-            "[a-z]" + cls(UPPER_ACCENTED) + cls(START_PUNCTUATION + CURRENCY),
-            cls(BOX) + cls(KAOMOJI),
-            cls(LOWER_ACCENTED + UPPER_ACCENTED + CURRENCY + NUMERIC + START_PUNCTUATION + END_PUNCTUATION) + cls(BOX),
-            cls(BOX) + cls(END_PUNCTUATION),
-            cls(LOWER_ACCENTED + UPPER_ACCENTED) + cls(END_PUNCTUATION) + cls(WORD),
+    /** A sequence of character tests, matched at consecutive code points. */
+    private record Sequence(boolean atStartOnly, IntPredicate... parts) {
+        boolean matchesAt(int[] cps, int i) {
+            if (atStartOnly && i != 0 || i + parts.length > cps.length) {
+                return false;
+            }
+            for (int k = 0; k < parts.length; k++) {
+                if (!parts[k].test(cps[i + k])) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private static final List<Sequence> SEQUENCES = List.of(
+            seq(c(C1)),
+            seq(c(BAD, LOWER_ACCENTED, UPPER_ACCENTED, BOX, START_PUNCTUATION, END_PUNCTUATION, CURRENCY, NUMERIC),
+                    c(BAD)),
+            seq(c("a-zA-Z"), c(LOWER_COMMON, UPPER_COMMON), c(BAD)),
+            seq(c(BAD), c(LOWER_ACCENTED, UPPER_ACCENTED, BOX, START_PUNCTUATION, END_PUNCTUATION, CURRENCY, NUMERIC)),
+            seq(c(LOWER_ACCENTED, LOWER_COMMON, BOX, END_PUNCTUATION, CURRENCY, NUMERIC), c(UPPER_ACCENTED)),
+            seq(c(BOX, END_PUNCTUATION, CURRENCY, NUMERIC), c(LOWER_ACCENTED)),
+            seq(c(LOWER_ACCENTED, BOX, END_PUNCTUATION), c(CURRENCY)),
+            seq(SPACE, c(UPPER_ACCENTED), c(CURRENCY)),
+            seq(c(UPPER_ACCENTED, BOX), c(NUMERIC)),
+            seq(c(LOWER_ACCENTED, UPPER_ACCENTED, BOX, CURRENCY, END_PUNCTUATION), c(START_PUNCTUATION), c(NUMERIC)),
+            seq(c(LOWER_ACCENTED, UPPER_ACCENTED, CURRENCY, NUMERIC, BOX), c(END_PUNCTUATION), c(START_PUNCTUATION)),
+            seq(c(CURRENCY, NUMERIC, BOX), c(START_PUNCTUATION)),
+            seq(c("a-z"), c(UPPER_ACCENTED), c(START_PUNCTUATION, CURRENCY)),
+            seq(c(BOX), c(KAOMOJI)),
+            seq(c(LOWER_ACCENTED, UPPER_ACCENTED, CURRENCY, NUMERIC, START_PUNCTUATION, END_PUNCTUATION), c(BOX)),
+            seq(c(BOX), c(END_PUNCTUATION)),
+            seq(c(LOWER_ACCENTED, UPPER_ACCENTED), c(END_PUNCTUATION), WORD),
             // the ligature œ when not followed by an unaccented Latin letter
-            "[Œœ][^A-Za-z]",
+            seq(c("Œœ"), NOT_ASCII_LETTER),
             // common Windows-1252 two-character mojibake
-            "[ÂÃÎÐ]" + cls("€Šš¢£Ÿž\\x{a0}\\x{ad}®©°·»" + START_PUNCTUATION + END_PUNCTUATION + "\\x{2013}\\x{2014}´"),
-            "×[²³]",
+            seq(c("ÂÃÎÐ"), c("€Šš¢£Ÿž\u00a0\u00ad®©°·»", START_PUNCTUATION, END_PUNCTUATION, "\u2013\u2014´")),
+            seq(c("×"), c("²³")),
             // Windows-1252 mojibake of Arabic: four characters
-            "[ØÙ]" + cls(COMMON + CURRENCY + BAD + NUMERIC + START_PUNCTUATION + "ŸŠ®°µ»")
-                    + "[ØÙ]" + cls(COMMON + CURRENCY + BAD + NUMERIC + START_PUNCTUATION + "ŸŠ®°µ»"),
+            seq(c("ØÙ"), c(COMMON, CURRENCY, BAD, NUMERIC, START_PUNCTUATION, "ŸŠ®°µ»"),
+                    c("ØÙ"), c(COMMON, CURRENCY, BAD, NUMERIC, START_PUNCTUATION, "ŸŠ®°µ»")),
             // Windows-1252 starts of three-character sequences of South Asian scripts
-            "à[²µ¹¼½¾]",
+            seq(c("à"), c("²µ¹¼½¾")),
             // MacRoman mojibake
-            "√[±∂†≠®™´≤≥¥µø]",
-            "≈[°¢]",
-            "‚Ä[ìîïòôúùû†°¢π]",
-            "‚[âó][àä°ê]",
+            seq(c("√"), c("±∂†≠®™´≤≥¥µø")),
+            seq(c("≈"), c("°¢")),
+            seq(c("‚"), c("Ä"), c("ìîïòôúùû†°¢π")),
+            seq(c("‚"), c("âó"), c("àä°ê")),
             // Windows-1251 mojibake of the U+2000 range, of Latin-1 and of Cyrillic
-            "вЂ",
-            "[ВГРС]" + cls(C1 + BAD + START_PUNCTUATION + END_PUNCTUATION + CURRENCY + "°µ") + "[ВГРС]",
-            "ГўВЂВ.[A-Za-z ]",
+            seq(c("в"), c("Ђ")),
+            seq(c("ВГРС"), c(C1, BAD, START_PUNCTUATION, END_PUNCTUATION, CURRENCY, "°µ"), c("ВГРС")),
+            seq(c("Г"), c("ў"), c("В"), c("Ђ"), c("В"), ANY_BUT_NEWLINE, c("A-Za-z ")),
             // Windows-1252 encodings of 'à', 'á' and U+A0 itself
-            "Ã[\\x{a0}¡]",
-            "[a-z]" + cls(SPACE) + "?[ÃÂ][ ]",
-            "^[ÃÂ][ ]",
+            seq(c("Ã"), c("\u00a0¡")),
+            seq(c("a-z"), c("ÃÂ"), c(" ")),
+            seq(c("a-z"), SPACE, c("ÃÂ"), c(" ")),
+            new Sequence(true, c("ÃÂ"), c(" ")),
             // Â before a character as an encoding of exactly that character
-            cls("a-z.,?!" + END_PUNCTUATION) + "Â" + cls(" " + START_PUNCTUATION + END_PUNCTUATION),
+            seq(c("a-z.,?!", END_PUNCTUATION), c("Â"), c(" ", START_PUNCTUATION, END_PUNCTUATION)),
             // Windows-1253 mojibake of the U+2000 range, of Latin-1 and of Greek
-            "β€[™\\x{a0}Ά\\x{ad}®°]",
-            "[ΒΓΞΟ]" + cls(C1 + BAD + START_PUNCTUATION + END_PUNCTUATION + CURRENCY + "°") + "[ΒΓΞΟ]"),
-            Pattern.UNIX_LINES);
+            seq(c("β"), c("€"), c("™\u00a0Ά\u00ad®°")),
+            seq(c("ΒΓΞΟ"), c(C1, BAD, START_PUNCTUATION, END_PUNCTUATION, CURRENCY, "°"), c("ΒΓΞΟ")));
+
+    /** For each BMP character, the sequences (bit k = SEQUENCES.get(k)) whose first test it passes. */
+    private static final long[] STARTING_WITH = new long[0x10000];
+
+    static {
+        for (int c = 0; c < STARTING_WITH.length; c++) {
+            STARTING_WITH[c] = startingWith(c);
+        }
+    }
 
     private Badness() {
     }
 
     static boolean isBad(String text) {
-        return BADNESS.matcher(text).find();
+        int[] cps = text.codePoints().toArray();
+        for (int i = 0; i < cps.length; i++) {
+            int cp = cps[i];
+            for (long candidates = cp < 0x10000 ? STARTING_WITH[cp] : startingWith(cp); candidates != 0;
+                 candidates &= candidates - 1) {
+                if (SEQUENCES.get(Long.numberOfTrailingZeros(candidates)).matchesAt(cps, i)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
-    private static String cls(String members) {
-        return "[" + members + "]";
+    private static long startingWith(int cp) {
+        long mask = 0;
+        for (int k = 0; k < SEQUENCES.size(); k++) {
+            if (SEQUENCES.get(k).parts()[0].test(cp)) {
+                mask |= 1L << k;
+            }
+        }
+        return mask;
+    }
+
+    private static Sequence seq(IntPredicate... parts) {
+        return new Sequence(false, parts);
+    }
+
+    private static CharClass c(String... specs) {
+        return CharClass.of(specs);
     }
 }

@@ -1,6 +1,7 @@
 package io.vqgen.text;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -39,20 +40,17 @@ final class MojibakeFixer {
     private static final String REPLACEMENT_UTF8 = "\u00EF\u00BF\u00BD";
 
     // Characters that bytes C2-DF, E0-EF, F0/F3 and 80-BF decode to in the Latin-1-like encodings
-    private static final String FIRST_OF_2 = "ÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßĂĆČĎĐĘĚĞİĹŃŇŐŘŞŢŮŰ"
-            + "ΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩΪΫάέήίВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ";
-    private static final String FIRST_OF_3 = "àáâãäåæçèéêëìíîïăćčďęěĺŕΰαβγδεζηθικλμνξοабвгдежзийклмноп";
-    private static final String FIRST_OF_4 = "ðóđğπσру";
-    private static final String CONTINUATION_STRICT = "\\x{80}-¿ĄąĽľŁłŒœŚśŞşŠšŤťŸŹźŻżŽžƒˆˇ˘˛˜˝΄΅"
-            + "ΆΈΉΊΌΎΏЁЂЃЄЅІЇЈЉЊЋЌЎЏёђѓєѕіїјљњћќўџҐґ†‡•‰‹›€№™";
+    private static final CharClass FIRST_OF_2 = CharClass.of("ÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßĂĆČĎĐĘĚĞİĹŃŇŐŘŞŢŮŰ"
+            + "ΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩΪΫάέήίВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ");
+    private static final CharClass FIRST_OF_3 = CharClass.of(
+            "àáâãäåæçèéêëìíîïăćčďęěĺŕΰαβγδεζηθικλμνξοабвгдежзийклмноп");
+    private static final CharClass FIRST_OF_4 = CharClass.of("ðóđğπσру");
+    private static final String CONTINUATION_LETTERS = "\u0080-¿ĄąĽľŁłŒœŚśŞşŠšŤťŸŹźŻżŽžƒˆˇ˘˛˜˝΄΅"
+            + "ΆΈΉΊΌΎΏЁЂЃЄЅІЇЈЉЊЋЌЎЏёђѓєѕіїјљњћќўџҐґ";
+    private static final CharClass CONTINUATION_STRICT = CharClass.of(CONTINUATION_LETTERS, "†‡•‰‹›€№™");
     /** As strict, plus dashes, quotes, the ellipsis and a space (standing for U+A0). */
-    private static final String CONTINUATION = CONTINUATION_STRICT + "\\x{2013}\\x{2014}\\x{2015}‘’‚“”„…\\x{20}";
-    /** Runs of likely UTF-8 mojibake that do not continue a longer garble. */
-    private static final Pattern UTF8_DETECTOR = Pattern.compile(
-            "(?<![" + CONTINUATION_STRICT + "])(?:"
-                    + "[" + FIRST_OF_2 + "][" + CONTINUATION + "]"
-                    + "|[" + FIRST_OF_3 + "][" + CONTINUATION + "]{2}"
-                    + "|[" + FIRST_OF_4 + "][" + CONTINUATION + "]{3})+");
+    private static final CharClass CONTINUATION = CharClass.of(CONTINUATION_LETTERS,
+            "\u2013\u2014\u2015‘’‚“”„†‡•…‰‹›€№™ ");
 
     private MojibakeFixer() {
     }
@@ -90,7 +88,7 @@ final class MojibakeFixer {
                 return decoded;
             }
         }
-        if (UTF8_DETECTOR.matcher(text).find()) {
+        if (containsUtf8Mojibake(text)) {
             String fixed = decodeInconsistentUtf8(text);
             if (!fixed.equals(text)) {
                 return fixed;
@@ -115,11 +113,62 @@ final class MojibakeFixer {
 
     /** Fixes each run of UTF-8 mojibake on its own: for text that mixes encodings. */
     private static String decodeInconsistentUtf8(String text) {
-        return replaceEach(UTF8_DETECTOR, text, match ->
-                match.length() < text.length() && Badness.isBad(match) ? fixEncoding(match) : match);
+        StringBuilder out = new StringBuilder(text.length());
+        int copied = 0;
+        int i = 0;
+        while (i < text.length()) {
+            int end = utf8MojibakeRunEnd(text, i);
+            if (end < 0) {
+                i++;
+                continue;
+            }
+            String run = text.substring(i, end);
+            boolean shorter = i > 0 || end < text.length();
+            out.append(text, copied, i).append(shorter && Badness.isBad(run) ? fixEncoding(run) : run);
+            copied = end;
+            i = end;
+        }
+        return out.append(text, copied, text.length()).toString();
     }
 
-    private static String replaceEach(Pattern pattern, String text, java.util.function.UnaryOperator<String> fix) {
+    private static boolean containsUtf8Mojibake(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (utf8MojibakeRunEnd(text, i) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * ftfy's UTF8_DETECTOR_RE anchored at i: one or more lead characters each followed by as many continuation
+     * characters as that lead byte needs, not preceded by a strict continuation character (which would mean the
+     * run is the tail of a longer garble). Returns the end of the run, or -1.
+     */
+    private static int utf8MojibakeRunEnd(String text, int i) {
+        if (i > 0 && CONTINUATION_STRICT.test(text.charAt(i - 1))) {
+            return -1;
+        }
+        int end = i;
+        while (end < text.length()) {
+            char lead = text.charAt(end);
+            int continuations = FIRST_OF_2.test(lead) ? 1 : FIRST_OF_3.test(lead) ? 2 : FIRST_OF_4.test(lead) ? 3 : 0;
+            if (continuations == 0 || end + continuations >= text.length()) {
+                break;
+            }
+            int k = 1;
+            while (k <= continuations && CONTINUATION.test(text.charAt(end + k))) {
+                k++;
+            }
+            if (k <= continuations) {
+                break;
+            }
+            end += continuations + 1;
+        }
+        return end > i ? end : -1;
+    }
+
+    private static String replaceEach(Pattern pattern, String text, UnaryOperator<String> fix) {
         Matcher m = pattern.matcher(text);
         StringBuilder out = new StringBuilder(text.length());
         int last = 0;

@@ -58,6 +58,9 @@ final class TextFixer {
     }
 
     private static String fixSegment(String text, boolean unescapeHtml) {
+        if (isPlainAscii(text)) {
+            return text;
+        }
         while (true) {
             String original = text;
             if (unescapeHtml) {
@@ -79,6 +82,17 @@ final class TextFixer {
                 return text;
             }
         }
+    }
+
+    /** Printable ASCII, tabs and line feeds, no '&': text that no step of fix_text changes. */
+    private static boolean isPlainAscii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c > 0x7E || (c < 0x20 && c != '\t' && c != '\n') || c == '&') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** C1 controls U+80..U+9F → what those bytes mean in Windows-1252 (as browsers do). */
