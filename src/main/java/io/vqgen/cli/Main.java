@@ -1,23 +1,81 @@
 package io.vqgen.cli;
 
+import io.vqgen.text.TextException;
+import io.vqgen.weights.WeightsException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
-/** The vqgen command line: one entry point, one sub-command per task. */
+import java.io.PrintWriter;
+
+/**
+ * The vqgen command line: one entry point, one sub-command per task. Exit codes: 0 success, 2 bad usage or bad
+ * input (one line on stderr, no stack trace), 1 anything unexpected.
+ */
 @Command(name = "vqgen", mixinStandardHelpOptions = true, version = "vqgen 0.1.0",
         description = "VQ-Diffusion text-to-image generation as a batch job.",
-        subcommands = {})
+        subcommands = {TokenizeCommand.class})
 public final class Main implements Runnable {
+    static final int EXIT_FAILURE = 1;
+    static final int EXIT_BAD_INPUT = 2;
+
+    @Spec
+    CommandSpec spec;
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
     public static int run(String... args) {
-        return new CommandLine(new Main()).execute(args);
+        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the command line with its output and errors going to the given writers. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Main())
+                .setOut(out)
+                .setErr(err)
+                .setParameterExceptionHandler(Main::badUsage)
+                .setExecutionExceptionHandler(Main::failed);
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
     }
 
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    private static int badUsage(ParameterException e, String[] args) {
+        CommandLine cli = e.getCommandLine();
+        String name = cli.getCommandSpec().qualifiedName();
+        cli.getErr().println(name + ": " + oneLine(e.getMessage()) + " (see '" + name + " --help')");
+        return EXIT_BAD_INPUT;
+    }
+
+    private static int failed(Exception e, CommandLine cli, ParseResult parsed) {
+        String name = cli.getCommandSpec().qualifiedName();
+        if (isBadInput(e)) {
+            cli.getErr().println(name + ": " + oneLine(e.getMessage()));
+            return EXIT_BAD_INPUT;
+        }
+        cli.getErr().println(name + ": internal error: " + e);
+        e.printStackTrace(cli.getErr());
+        return EXIT_FAILURE;
+    }
+
+    /** Errors that the user can act on: the message says what was wrong and what was expected. */
+    static boolean isBadInput(Throwable e) {
+        return e instanceof UserError || e instanceof TextException || e instanceof WeightsException
+                || e instanceof IllegalArgumentException;
+    }
+
+    private static String oneLine(String message) {
+        return String.valueOf(message).replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
     }
 }
