@@ -1,0 +1,76 @@
+package io.vqgen.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.vqgen.model.layers.AdaLayerNorm;
+import io.vqgen.model.layers.Attention;
+import io.vqgen.model.layers.FeedForward;
+import io.vqgen.model.layers.LayerNorm;
+import io.vqgen.model.layers.Linear;
+import io.vqgen.model.layers.TimestepNorm;
+import io.vqgen.weights.StateDict;
+
+/**
+ * diffusers' BasicTransformerBlock (norm types ada_norm and layer_norm): pre-norm self-attention,
+ * cross-attention on the text, feed-forward, each added to the residual stream.
+ */
+final class BasicTransformerBlock {
+    private final TimestepNorm norm1;
+    private final Attention attn1;      // self-attention, or cross-attention when only_cross_attention
+    private final boolean attn1Cross;
+    private final TimestepNorm norm2;   // null together with attn2
+    private final Attention attn2;      // cross-attention; null when the config has no cross_attention_dim
+    private final LayerNorm norm3;      // [dim]
+    private final FeedForward ff;
+
+    BasicTransformerBlock(Transformer2DConfig c, StateDict weights, NDManager manager, String prefix) {
+        long dim = c.innerDim();
+        norm1 = norm(c, weights, manager, prefix + "norm1");
+        attn1Cross = c.onlyCrossAttention();
+        attn1 = attention(c, weights, manager, prefix + "attn1", attn1Cross ? c.crossAttentionDim() : dim);
+        if (c.crossAttentionDim() != null) {
+            norm2 = norm(c, weights, manager, prefix + "norm2");
+            attn2 = attention(c, weights, manager, prefix + "attn2", c.crossAttentionDim());
+        } else {
+            norm2 = null;
+            attn2 = null;
+        }
+        norm3 = LayerNorm.load(weights, manager, prefix + "norm3", dim, c.normEps(), c.normElementwiseAffine());
+        long inner = dim * Transformer2DConfig.FF_MULT;
+        long projected = c.feedForwardGated() ? 2 * inner : inner;
+        ff = new FeedForward(Linear.load(weights, manager, prefix + "ff.net.0.proj", dim, projected, true),
+                c.feedForwardActivation(), c.feedForwardGated(), Linear.load(weights, manager, prefix + "ff.net.2", inner, dim, true));
+    }
+
+    /**
+     * @param x        [B, N, dim]
+     * @param context  [B, S, crossAttentionDim] text embeddings, in the weights' dtype (unused without cross-attention)
+     * @param timestep int64 scalar
+     */
+    NDArray forward(NDArray x, NDArray context, NDArray timestep) {
+        x = x.add(attn1.forward(norm1.forward(x, timestep), attn1Cross ? context : null, null));
+        if (attn2 != null) {
+            x = x.add(attn2.forward(norm2.forward(x, timestep), context, null));
+        }
+        return x.add(ff.forward(norm3.forward(x)));
+    }
+
+    private static TimestepNorm norm(Transformer2DConfig c, StateDict weights, NDManager manager, String name) {
+        if (c.adaNorm()) {
+            return AdaLayerNorm.load(weights, manager, name, c.numEmbedsAdaNorm(), c.innerDim());
+        }
+        return TimestepNorm.of(LayerNorm.load(weights, manager, name, c.innerDim(), c.normEps(), c.normElementwiseAffine()));
+    }
+
+    /** diffusers' Attention: q/k/v with bias when attention_bias, output projection always with bias. */
+    private static Attention attention(Transformer2DConfig c, StateDict weights, NDManager manager, String prefix, long contextDim) {
+        long dim = c.innerDim();
+        boolean bias = c.attentionBias();
+        return new Attention(
+                Linear.load(weights, manager, prefix + ".to_q", dim, dim, bias),
+                Linear.load(weights, manager, prefix + ".to_k", contextDim, dim, bias),
+                Linear.load(weights, manager, prefix + ".to_v", contextDim, dim, bias),
+                Linear.load(weights, manager, prefix + ".to_out.0", dim, dim, true),
+                c.numAttentionHeads(), c.attentionHeadDim(), c.upcastAttention());
+    }
+}

@@ -1,0 +1,103 @@
+package io.vqgen.model;
+
+import io.vqgen.model.layers.Activation;
+
+/**
+ * The fields of a diffusers {@code Transformer2DModel} config for the discrete (vector-embedding)
+ * input path. Shape-defining keys are required; behaviour flags default as in diffusers 0.24.
+ * Configurations of other paths or features this port does not implement are refused by name.
+ *
+ * @param crossAttentionDim width of the encoder hidden states, or null for blocks without cross-attention
+ * @param numEmbedsAdaNorm  number of timestep embeddings of AdaLayerNorm, or null when the blocks use plain layer norms
+ * @param adaNorm           blocks use AdaLayerNorm (norm_type "ada_norm", or legacy "layer_norm" with num_embeds_ada_norm set)
+ */
+public record Transformer2DConfig(int numAttentionHeads, int attentionHeadDim, int numLayers, Integer crossAttentionDim,
+                                  boolean attentionBias, int sampleSize, int numVectorEmbeds, String activationFn,
+                                  Integer numEmbedsAdaNorm, boolean adaNorm, boolean onlyCrossAttention,
+                                  boolean upcastAttention, boolean normElementwiseAffine, double normEps) {
+
+    /** diffusers' FeedForward width multiplier (not configurable in Transformer2DModel). */
+    public static final int FF_MULT = 4;
+
+    public static Transformer2DConfig from(ConfigReader c) {
+        String s = c.source();
+        if (c.isSet("in_channels") || c.isSet("patch_size")) {
+            throw new ModelException(s + ": in_channels/patch_size select the continuous or patched input path;"
+                    + " only the discrete path (num_vector_embeds) is supported");
+        }
+        int numVectorEmbeds = c.requireInt("num_vector_embeds");
+        if (numVectorEmbeds < 2) {
+            throw new ModelException(s + ": num_vector_embeds must be at least 2 (codebook classes + mask), found " + numVectorEmbeds);
+        }
+        Integer numEmbedsAdaNorm = c.optionalInt("num_embeds_ada_norm");
+        String normType = c.stringOr("norm_type", "layer_norm");
+        boolean adaNorm = switch (normType) {
+            // diffusers treats the legacy combination layer_norm + num_embeds_ada_norm as ada_norm
+            case "layer_norm" -> numEmbedsAdaNorm != null;
+            case "ada_norm" -> {
+                if (numEmbedsAdaNorm == null) {
+                    throw new ModelException(s + ": norm_type 'ada_norm' needs num_embeds_ada_norm");
+                }
+                yield true;
+            }
+            default -> throw new ModelException(s + ": norm_type '" + normType + "' is not supported (supported: ada_norm, layer_norm)");
+        };
+        refuse(c, c.booleanOr("double_self_attention", false), "double_self_attention true");
+        refuse(c, c.isSet("caption_channels"), "caption_channels");
+        String attentionType = c.stringOr("attention_type", "default");
+        refuse(c, !attentionType.equals("default"), "attention_type '" + attentionType + "'");
+        Integer crossAttentionDim = c.optionalInt("cross_attention_dim");
+        boolean onlyCross = c.booleanOr("only_cross_attention", false);
+        if (onlyCross && crossAttentionDim == null) {
+            throw new ModelException(s + ": only_cross_attention needs cross_attention_dim");
+        }
+        String activationFn = c.stringOr("activation_fn", "geglu");
+        feedForwardActivation(s, activationFn);
+        return new Transformer2DConfig(c.requireInt("num_attention_heads"), c.requireInt("attention_head_dim"),
+                c.requireInt("num_layers"), crossAttentionDim, c.booleanOr("attention_bias", false), c.requireInt("sample_size"),
+                numVectorEmbeds, activationFn, numEmbedsAdaNorm, adaNorm, onlyCross, c.booleanOr("upcast_attention", false),
+                c.booleanOr("norm_elementwise_affine", true), c.doubleOr("norm_eps", 1e-5));
+    }
+
+    private static void refuse(ConfigReader c, boolean present, String what) {
+        if (present) {
+            throw new ModelException(c.source() + ": " + what + " is not supported by this port of Transformer2DModel");
+        }
+    }
+
+    public int innerDim() {
+        return numAttentionHeads * attentionHeadDim;
+    }
+
+    public int height() {
+        return sampleSize;
+    }
+
+    public int width() {
+        return sampleSize;
+    }
+
+    public int numLatentPixels() {
+        return sampleSize * sampleSize;
+    }
+
+    /** The feed-forward's activation for {@link #activationFn}. */
+    public Activation feedForwardActivation() {
+        return feedForwardActivation("transformer config", activationFn);
+    }
+
+    /** "geglu" is the only gated variant; "geglu-approximate" is diffusers' ApproximateGELU, a plain Linear then x·sigmoid(1.702x). */
+    public boolean feedForwardGated() {
+        return activationFn.equals("geglu");
+    }
+
+    private static Activation feedForwardActivation(String source, String name) {
+        return switch (name) {
+            case "gelu", "geglu" -> Activation.GELU;
+            case "gelu-approximate" -> Activation.GELU_TANH;
+            case "geglu-approximate" -> Activation.QUICK_GELU;
+            default -> throw new ModelException(source + ": activation_fn '" + name + "' is not supported (supported: gelu, "
+                    + "gelu-approximate, geglu, geglu-approximate)");
+        };
+    }
+}

@@ -1,0 +1,45 @@
+package io.vqgen.model.layers;
+
+import ai.djl.ndarray.NDArray;
+
+/** Element-wise activations used by the text encoder's MLP and the transformer's feed-forward. */
+public enum Activation {
+    /** x·sigmoid(1.702x): CLIP's quick_gelu and diffusers' ApproximateGELU ("geglu-approximate"). */
+    QUICK_GELU {
+        @Override
+        public NDArray apply(NDArray x) {
+            return x.mul(ai.djl.nn.Activation.sigmoid(x.mul(1.702f)));
+        }
+    },
+    /** Exact GELU, x·Φ(x). */
+    GELU {
+        @Override
+        public NDArray apply(NDArray x) {
+            return ai.djl.nn.Activation.gelu(x);
+        }
+    },
+    /** GELU with the tanh approximation: 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))). */
+    GELU_TANH {
+        @Override
+        public NDArray apply(NDArray x) {
+            NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
+            return x.mul(0.5f).mul(ai.djl.nn.Activation.tanh(inner).add(1f));
+        }
+    },
+    RELU {
+        @Override
+        public NDArray apply(NDArray x) {
+            return ai.djl.nn.Activation.relu(x);
+        }
+    },
+    /** x·sigmoid(x), also called swish. */
+    SILU {
+        @Override
+        public NDArray apply(NDArray x) {
+            return x.mul(ai.djl.nn.Activation.sigmoid(x));
+        }
+    };
+
+    /** Result allocated in x's manager. */
+    public abstract NDArray apply(NDArray x);
+}

@@ -1,0 +1,36 @@
+package io.vqgen.model.layers;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.vqgen.weights.StateDict;
+
+/** {@code torch.nn.Linear}: y = x·Wᵀ + b over the last dimension, one fused addmm. */
+public final class Linear {
+    private final NDArray weight; // [out, in]
+    private final NDArray bias;   // [out], or null for a layer without bias
+
+    public Linear(NDArray weight, NDArray bias) {
+        this.weight = weight;
+        this.bias = bias;
+    }
+
+    /** Binds {@code prefix.weight} [out,in] and, when {@code withBias}, {@code prefix.bias} [out]. */
+    public static Linear load(StateDict weights, NDManager manager, String prefix, long in, long out, boolean withBias) {
+        NDArray w = weights.take(manager, prefix + ".weight", out, in);
+        NDArray b = withBias ? weights.take(manager, prefix + ".bias", out) : null;
+        return new Linear(w, b);
+    }
+
+    /** [..., in] → [..., out], allocated in x's manager. */
+    public NDArray forward(NDArray x) {
+        return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
+    }
+
+    public long inFeatures() {
+        return weight.getShape().get(1);
+    }
+
+    public long outFeatures() {
+        return weight.getShape().get(0);
+    }
+}

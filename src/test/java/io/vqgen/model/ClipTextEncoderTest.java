@@ -1,0 +1,137 @@
+package io.vqgen.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vqgen.weights.LoadOptions;
+import io.vqgen.weights.ModelFolder;
+import io.vqgen.weights.WeightsException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ClipTextEncoderTest {
+    /**
+     * components.json measured max |float64 run − float32 golden| = 8.0e-7 for this module: the
+     * float32 rounding noise of the reference itself. A port doing the same float32 math with other
+     * kernels (libtorch 2.7 vs 1.13, other reduction order) lands at that scale; 1e-5 leaves ten times
+     * that margin and still catches any real mistake (a wrong eps, scale or mask shifts values by ≥ 1e-3).
+     */
+    private static final double TOLERANCE = 1e-5;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-a", "tiny-b"})
+    void matchesReferenceLastHiddenStateAndNormalizedEmbeddings(String tiny) {
+        ModelFolder folder = Goldens.model(tiny);
+        try (NDManager m = NDManager.newBaseManager();
+             ClipTextEncoder encoder = ClipTextEncoder.load(folder, LoadOptions.cpuFloat32(), m)) {
+            NDArray ids = Goldens.component(m, tiny, "text_input_ids.npy");
+            double hidden = Goldens.maxAbsDiff(encoder.lastHiddenState(ids), Goldens.component(m, tiny, "text_last_hidden_state.npy"));
+            double normalized = Goldens.maxAbsDiff(encoder.encodeNormalized(ids), Goldens.component(m, tiny, "text_embeds_normalized.npy"));
+            System.out.printf("%s text encoder: max abs error last_hidden_state %.3g, normalized %.3g%n", tiny, hidden, normalized);
+            assertTrue(hidden < TOLERANCE, "last_hidden_state max abs error " + hidden);
+            assertTrue(normalized < TOLERANCE, "normalized max abs error " + normalized);
+        }
+    }
+
+    @Test
+    void shorterSequencesUseTheFirstPositions() {
+        // causal attention: the first S outputs of a 77-token run only see the first S tokens
+        try (NDManager m = NDManager.newBaseManager();
+             ClipTextEncoder encoder = ClipTextEncoder.load(Goldens.model("tiny-a"), LoadOptions.cpuFloat32(), m)) {
+            NDArray ids = Goldens.component(m, "tiny-a", "text_input_ids.npy");
+            NDArray golden = Goldens.component(m, "tiny-a", "text_last_hidden_state.npy");
+            NDArray prefix = encoder.lastHiddenState(ids.get(":, :9"));
+            assertTrue(Goldens.maxAbsDiff(prefix, golden.get(":, :9, :")) < TOLERANCE);
+        }
+    }
+
+    @Test
+    void runsInFloat16() {
+        // float16 keeps 11 significant bits (relative step 2^-11 ≈ 4.9e-4); the normalised embeddings are
+        // O(0.1..1) and five layers accumulate rounding, so 5e-3 absolute (ten times the 2^-11 step) bounds that noise.
+        // (bfloat16 cannot be tested here: DJL 0.36 aborts the JVM when it creates a bfloat16 array on CPU.)
+        try (NDManager m = NDManager.newBaseManager();
+             ClipTextEncoder encoder = ClipTextEncoder.load(Goldens.model("tiny-a"), new LoadOptions(DataType.FLOAT16, Device.cpu()), m)) {
+            NDArray ids = Goldens.component(m, "tiny-a", "text_input_ids.npy");
+            NDArray out = encoder.encodeNormalized(ids);
+            assertEquals(DataType.FLOAT32, out.getDataType());
+            double err = Goldens.maxAbsDiff(out, Goldens.component(m, "tiny-a", "text_embeds_normalized.npy"));
+            System.out.printf("tiny-a text encoder in float16: max abs error normalized %.3g%n", err);
+            assertTrue(err < 5e-3, "float16 max abs error " + err);
+        }
+    }
+
+    @Test
+    void refusesConfigWithoutHiddenSize() {
+        ModelFolder folder = Goldens.model("tiny-a");
+        ObjectNode config = (ObjectNode) folder.config("text_encoder");
+        config.remove("hidden_size");
+        try (NDManager m = NDManager.newBaseManager()) {
+            ModelException e = assertThrows(ModelException.class,
+                    () -> ClipTextEncoder.create(config, folder.weights("text_encoder", LoadOptions.cpuFloat32()), m));
+            assertEquals("text_encoder/config.json: missing required key 'hidden_size' (a positive integer)", e.getMessage());
+        }
+    }
+
+    @Test
+    void refusesUnknownActivation() {
+        ModelFolder folder = Goldens.model("tiny-a");
+        ObjectNode config = (ObjectNode) folder.config("text_encoder");
+        config.put("hidden_act", "snake");
+        try (NDManager m = NDManager.newBaseManager()) {
+            ModelException e = assertThrows(ModelException.class,
+                    () -> ClipTextEncoder.create(config, folder.weights("text_encoder", LoadOptions.cpuFloat32()), m));
+            assertTrue(e.getMessage().startsWith("text_encoder/config.json: hidden_act 'snake' is not supported"), e.getMessage());
+        }
+    }
+
+    @Test
+    void refusesWeightsOfAnotherShape() {
+        ModelFolder folder = Goldens.model("tiny-a");
+        ObjectNode config = (ObjectNode) folder.config("text_encoder");
+        config.put("intermediate_size", 64);
+        try (NDManager m = NDManager.newBaseManager()) {
+            WeightsException e = assertThrows(WeightsException.class,
+                    () -> ClipTextEncoder.create(config, folder.weights("text_encoder", LoadOptions.cpuFloat32()), m));
+            assertTrue(e.getMessage().contains("tensor 'text_model.encoder.layers.0.mlp.fc1.weight'")
+                    && e.getMessage().contains("has shape [37, 32], expected [64, 32]"), e.getMessage());
+        }
+    }
+
+    @Test
+    void refusesUnusedWeights() {
+        ModelFolder folder = Goldens.model("tiny-a");
+        ObjectNode config = (ObjectNode) folder.config("text_encoder");
+        config.put("num_hidden_layers", 4);
+        try (NDManager m = NDManager.newBaseManager()) {
+            WeightsException e = assertThrows(WeightsException.class,
+                    () -> ClipTextEncoder.create(config, folder.weights("text_encoder", LoadOptions.cpuFloat32()), m));
+            assertTrue(e.getMessage().contains("text_model.encoder.layers.4.layer_norm1.bias"), e.getMessage());
+        }
+    }
+
+    @Test
+    void refusesBadIds() {
+        try (NDManager m = NDManager.newBaseManager();
+             ClipTextEncoder encoder = ClipTextEncoder.load(Goldens.model("tiny-a"), LoadOptions.cpuFloat32(), m)) {
+            ModelException wrongType = assertThrows(ModelException.class,
+                    () -> encoder.lastHiddenState(m.zeros(new Shape(1, 77), DataType.INT32)));
+            assertEquals("text encoder: ids must be int64 [batch, 1..77], got int32 (1, 77)", wrongType.getMessage());
+            ModelException tooLong = assertThrows(ModelException.class,
+                    () -> encoder.lastHiddenState(m.zeros(new Shape(1, 78), DataType.INT64)));
+            assertEquals("text encoder: ids must be int64 [batch, 1..77], got int64 (1, 78)", tooLong.getMessage());
+            NDArray outOfVocab = m.zeros(new Shape(1, 77), DataType.INT64);
+            outOfVocab.set(new ai.djl.ndarray.index.NDIndex("0, 5"), 1000);
+            ModelException range = assertThrows(ModelException.class, () -> encoder.encodeNormalized(outOfVocab));
+            assertEquals("text encoder: token ids must be in [0, 1000), found values from 0 to 1000", range.getMessage());
+        }
+    }
+}
