@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -112,7 +113,7 @@ public final class InspectModelCommand implements Callable<Integer> {
         return String.format("%.1f %s", v, units[u]);
     }
 
-    private static void section(PrintWriter out, String title, java.util.List<String> lines) {
+    private static void section(PrintWriter out, String title, List<String> lines) {
         if (!lines.isEmpty()) {
             out.println(title + ":");
             lines.forEach(l -> out.println("  - " + l));

@@ -2,6 +2,7 @@ package io.vqgen.weights;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vqgen.Reference;
 import org.junit.jupiter.api.Test;
 
@@ -29,10 +30,10 @@ class ParameterCountsTest {
     @Test
     void leaveUnmodelledOptionsUnchecked() throws IOException {
         ModelFolder bench = ModelFolder.open(Reference.path("bench", "config"));
-        var transformer = (com.fasterxml.jackson.databind.node.ObjectNode) bench.config("transformer").deepCopy();
+        ObjectNode transformer = (ObjectNode) bench.config("transformer").deepCopy();
         transformer.put("norm_type", "ada_norm_zero");
         assertTrue(ParameterCounts.discreteTransformer(new ComponentConfig("transformer", transformer)).isEmpty());
-        var vq = (com.fasterxml.jackson.databind.node.ObjectNode) bench.config("vqvae").deepCopy();
+        ObjectNode vq = (ObjectNode) bench.config("vqvae").deepCopy();
         vq.put("norm_type", "spatial");
         assertTrue(ParameterCounts.vqModel(new ComponentConfig("vqvae", vq)).isEmpty());
     }
