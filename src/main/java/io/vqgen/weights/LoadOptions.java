@@ -19,7 +19,7 @@ public record LoadOptions(DataType floatType, Device device, String variant) {
             throw new IllegalArgumentException("weights dtype must be float32 or float16, got " + floatType
                     + (floatType == DataType.BFLOAT16 ? " (DJL's PyTorch engine has no bfloat16 tensors)" : ""));
         }
-        if (variant != null && !variant.matches("[A-Za-z0-9_-]+")) {
+        if (variant != null && !variant.matches(WeightFiles.VARIANT_PATTERN)) {
             throw new IllegalArgumentException("weights variant must be a simple name such as 'fp16', got '" + variant + "'");
         }
     }

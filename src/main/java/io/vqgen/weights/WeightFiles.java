@@ -24,6 +24,8 @@ import java.util.Set;
 public record WeightFiles(String component, Path index, List<Path> files) {
     private static final List<String> STEMS_SAFETENSORS = List.of("model", "diffusion_pytorch_model");
     private static final List<String> STEMS_BIN = List.of("pytorch_model", "diffusion_pytorch_model");
+    /** A variant is one file-name part such as "fp16": nothing that could point elsewhere. */
+    static final String VARIANT_PATTERN = "[A-Za-z0-9_-]+";
 
     public WeightFiles {
         files = List.copyOf(files);
@@ -35,6 +37,9 @@ public record WeightFiles(String component, Path index, List<Path> files) {
 
     /** Finds the component's weights in {@code dir}; {@code variant} may be null. */
     static WeightFiles find(Path dir, String component, String variant) {
+        if (variant != null && !variant.matches(VARIANT_PATTERN)) {
+            throw new WeightsException("weights variant must be a simple name such as 'fp16', got '" + variant + "'");
+        }
         for (String ext : List.of("safetensors", "bin")) {
             List<String> names = new ArrayList<>();
             for (String stem : ext.equals("bin") ? STEMS_BIN : STEMS_SAFETENSORS) {
