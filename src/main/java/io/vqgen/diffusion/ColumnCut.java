@@ -19,52 +19,53 @@ import java.util.Arrays;
  */
 final class ColumnCut {
     private final int classes;
-    private final int[] order;
+    /** The column's log-probabilities and probabilities, permuted together by the partitioning. */
+    private final float[] lp;
+    private final float[] p;
     private long[] sortKeys;
 
     ColumnCut(int classes) {
         this.classes = classes;
-        this.order = new int[classes];
+        this.lp = new float[classes];
+        this.p = new float[classes];
     }
 
     /**
-     * @param lp   log-probabilities, column at {@code lp[base .. base+classes)}
-     * @param p    their {@code exp}, as torch computed it
-     * @param rate the truncation rate as float32
+     * @param logProbs log-probabilities, the column at {@code [base, base + classes)}
+     * @param probs    their {@code exp}, as torch computed it, same layout
+     * @param rate     the truncation rate as float32
      * @return the smallest kept log-probability, or -inf when every class is kept
      */
-    float threshold(FloatBuffer lp, FloatBuffer p, int base, float rate) {
+    float threshold(FloatBuffer logProbs, FloatBuffer probs, int base, float rate) {
+        logProbs.get(base, lp, 0, classes);
+        probs.get(base, p, 0, classes);
         double total = 0;
         for (int i = 0; i < classes; i++) {
-            order[i] = base + i;
-            total += p.get(base + i);
+            total += p[i];
         }
         if (!Double.isFinite(total)) {
-            return exactThreshold(lp, p, base, rate);  // NaN or +inf inputs: let the reference procedure decide
+            return exactThreshold(rate);  // NaN or +inf inputs: let the reference procedure decide
         }
         double delta = classes * Math.ulp(Math.max(total, 1.0));
-        // Invariant: the last kept class is in order[lo, hi), `before` is the sum of everything ahead of it, and
-        // the class at lo is kept.
+        // Invariant: the last kept class is in [lo, hi), `before` is the sum of everything ahead of it in the
+        // reference order, and the class at lo is kept.
         double before = 0;
         int lo = 0;
         int hi = classes;
         while (true) {
-            float pivot = medianOfThree(lp, lo, hi);
-            // three-way partition of order[lo, hi): > pivot | == pivot | < pivot
+            float pivot = medianOfThree(lo, hi);
+            // three-way partition of [lo, hi): > pivot | == pivot | < pivot
             int gt = lo;
             int i = lo;
             int lt = hi;
             double greater = 0;
             while (i < lt) {
-                int c = order[i];
-                float v = lp.get(c);
+                float v = lp[i];
                 if (v > pivot) {
-                    greater += p.get(c);
-                    order[i++] = order[gt];
-                    order[gt++] = c;
+                    greater += p[i];
+                    swap(i++, gt++);
                 } else if (v < pivot) {
-                    order[i] = order[--lt];
-                    order[lt] = c;
+                    swap(i, --lt);
                 } else {
                     i++;
                 }
@@ -76,14 +77,14 @@ final class ColumnCut {
                     continue;
                 }
                 if (d == Decision.UNSURE) {
-                    return exactThreshold(lp, p, base, rate);
+                    return exactThreshold(rate);
                 }
             }
             // everything above the pivot is kept, hence the first class equal to it too
-            double throughTied = before + greater + (double) (lt - gt) * p.get(order[gt]);
+            double throughTied = before + greater + (double) (lt - gt) * p[gt];
             Decision d = reaches(throughTied, delta, rate);
             if (d == Decision.UNSURE) {
-                return exactThreshold(lp, p, base, rate);
+                return exactThreshold(rate);
             }
             if (d == Decision.YES || lt == hi) {
                 // the cut is among the classes equal to the pivot (all kept), or nothing below it is left
@@ -94,21 +95,21 @@ final class ColumnCut {
         }
     }
 
-    /** The reference's own procedure: full descending sort, sequential double prefix sums. */
-    float exactThreshold(FloatBuffer lp, FloatBuffer p, int base, float rate) {
+    /** The reference's own procedure on the loaded column: full descending sort, sequential double sums. */
+    float exactThreshold(float rate) {
         if (sortKeys == null) {
             sortKeys = new long[classes];
         }
         for (int i = 0; i < classes; i++) {
-            sortKeys[i] = ((long) ~sortable(lp.get(base + i)) << 32) | i;
+            sortKeys[i] = ((long) ~sortable(lp[i]) << 32) | i;
         }
         Arrays.sort(sortKeys);
         double sum = 0;
         for (int k = 0; k < classes; k++) {
-            int c = base + (int) sortKeys[k];
-            sum += p.get(c);
+            int c = (int) sortKeys[k];
+            sum += p[c];
             if ((float) sum >= rate) {
-                return lp.get(c);
+                return lp[c];
             }
         }
         return Float.NEGATIVE_INFINITY;
@@ -127,10 +128,19 @@ final class ColumnCut {
         return Decision.UNSURE;
     }
 
-    private float medianOfThree(FloatBuffer lp, int lo, int hi) {
-        float a = lp.get(order[lo]);
-        float b = lp.get(order[(lo + hi) >>> 1]);
-        float c = lp.get(order[hi - 1]);
+    private void swap(int a, int b) {
+        float l = lp[a];
+        lp[a] = lp[b];
+        lp[b] = l;
+        float q = p[a];
+        p[a] = p[b];
+        p[b] = q;
+    }
+
+    private float medianOfThree(int lo, int hi) {
+        float a = lp[lo];
+        float b = lp[(lo + hi) >>> 1];
+        float c = lp[hi - 1];
         return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
     }
 

@@ -83,7 +83,7 @@ public final class ClipTokenizer {
         int n = maxLength();
         if (ids.length > n) {
             LOG.warn("The following part of your input was truncated because CLIP can only handle sequences up to {}"
-                    + " tokens: {}", n, decode(Arrays.copyOfRange(ids, n, ids.length)));
+                    + " tokens: ['{}']", n, decode(Arrays.copyOfRange(ids, n, ids.length)));
         }
         return padOrCut(ids, n);
     }
@@ -107,6 +107,7 @@ public final class ClipTokenizer {
 
     /** The prompt's tokens (transformers' {@code tokenize}): BPE symbols, and special tokens as written. */
     public List<String> bpeTokens(String prompt) {
+        requirePrompt(prompt);
         List<String> tokens = new ArrayList<>();
         for (SpecialTokenSplitter.Piece piece : SpecialTokenSplitter.split(prompt, folder.noSplit())) {
             if (piece.special() != null) {
@@ -123,6 +124,7 @@ public final class ClipTokenizer {
 
     /** The text BPE sees: ftfy's fix_text, whitespace runs collapsed to one space and trimmed, lower-cased. */
     public String normalize(String text) {
+        requirePrompt(text);
         String fixed = TextFixer.fixText(text);
         String collapsed = PythonText.strip(WHITESPACE_RUN.matcher(fixed).replaceAll(" "));
         return collapsed.toLowerCase(Locale.ROOT);
@@ -136,6 +138,12 @@ public final class ClipTokenizer {
         }
         String text = new String(ByteLevelBpe.byteDecode(symbols.toString()), StandardCharsets.UTF_8);
         return PythonText.strip(text.replace(ByteLevelBpe.END_OF_WORD, " "));
+    }
+
+    private static void requirePrompt(String prompt) {
+        if (prompt == null) {
+            throw new TextException("prompt is null (expected a string; the empty string is the unconditional prompt)");
+        }
     }
 
     private int[] padOrCut(int[] ids, int n) {

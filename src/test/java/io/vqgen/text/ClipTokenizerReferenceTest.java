@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Token ids against the reference pipeline's own (transformers 4.30.2 + ftfy 6.1.1), case by case. */
@@ -76,6 +77,43 @@ class ClipTokenizerReferenceTest {
             check(failures, c, "truncated", c.get("truncated").asBoolean(), untruncated > clip.maxLength());
         }
         assertTrue(failures.isEmpty(), failures.size() + " mismatches:\n" + String.join("\n", failures));
+    }
+
+    @Test
+    void droppedPartOfLongPromptsDecodesToTheCutTokens() {
+        int checked = 0;
+        for (JsonNode c : cases) {
+            List<String> tail = new ArrayList<>();
+            c.get("bpe_tokens").forEach(t -> tail.add(t.asText()));
+            if (!c.get("truncated").asBoolean() || !String.join("", tail).chars().allMatch(ch -> ch < 0x7F)) {
+                continue;
+            }
+            // ids 0..76 are bos and the first 76 tokens; the rest and eos are dropped
+            String expected = (String.join("", tail.subList(clip.maxLength() - 1, tail.size())) + "<|endoftext|>")
+                    .replace("</w>", " ").strip();
+            int[] ids = clip.encode(c.get("text").asText());
+            assertEquals(expected, clip.decode(Arrays.copyOfRange(ids, clip.maxLength(), ids.length)), c.get("id").asText());
+            checked++;
+        }
+        assertTrue(checked >= 2, "ASCII-only truncated cases checked: " + checked);
+    }
+
+    /**
+     * Case-insensitive matching in the reference's regex module (checked with it): U+0345 matches no branch and
+     * vanishes, and "'ſ" (long s) is the contraction "'s" kept as one pre-token.
+     */
+    @Test
+    void preTokenizerFollowsTheRegexModulesCaseInsensitiveMatching() {
+        assertEquals(List.of("a</w>", "b</w>"), clip.bpeTokens("a\u0345b \u0345"));
+        assertEquals(clip.bpeTokens("it"), clip.bpeTokens("it\u0345"));
+        assertEquals(List.of("it</w>", "'", "Å", "¿</w>"), clip.bpeTokens("it'\u017f"));
+    }
+
+    @Test
+    void nullPromptIsRefused() {
+        TextException e = assertThrows(TextException.class,
+                () -> clip.encodeForPipeline(null));
+        assertEquals("prompt is null (expected a string; the empty string is the unconditional prompt)", e.getMessage());
     }
 
     @Test
