@@ -1,5 +1,7 @@
 package io.vqgen.cli;
 
+import io.vqgen.model.ModelException;
+import io.vqgen.pipeline.PipelineException;
 import io.vqgen.text.TextException;
 import io.vqgen.weights.WeightsException;
 import picocli.CommandLine;
@@ -17,7 +19,8 @@ import java.io.PrintWriter;
  */
 @Command(name = "vqgen", mixinStandardHelpOptions = true, version = "vqgen 0.1.0",
         description = "VQ-Diffusion text-to-image generation as a batch job.",
-        subcommands = {TokenizeCommand.class, InspectModelCommand.class})
+        subcommands = {GenerateCommand.class, InitModelCommand.class, InspectModelCommand.class, BenchCommand.class,
+            TokenizeCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_BAD_INPUT = 2;
@@ -72,7 +75,7 @@ public final class Main implements Runnable {
     /** Errors that the user can act on: the message says what was wrong and what was expected. */
     static boolean isBadInput(Throwable e) {
         return e instanceof UserError || e instanceof TextException || e instanceof WeightsException
-                || e instanceof IllegalArgumentException;
+                || e instanceof ModelException || e instanceof PipelineException || e instanceof IllegalArgumentException;
     }
 
     private static String oneLine(String message) {

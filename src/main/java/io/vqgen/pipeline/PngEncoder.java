@@ -18,6 +18,10 @@ public final class PngEncoder {
     private PngEncoder() {
     }
 
+    public static byte[] encode(GeneratedImage image) {
+        return encode(image.rgb(), image.width(), image.height());
+    }
+
     /**
      * @param rgb row-major HWC bytes, {@code width * height * 3} of them
      */

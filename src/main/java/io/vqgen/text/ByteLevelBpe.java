@@ -17,7 +17,7 @@ final class ByteLevelBpe {
     /** Pre-tokens the reference returns unchanged (its cache is seeded with them): CLIP's literal framing tokens. */
     private static final List<String> VERBATIM = List.of("<|startoftext|>", "<|endoftext|>");
     private static final int CACHE_LIMIT = 200_000;
-    private static final char[] BYTE_TO_CHAR = byteToChar();
+    static final char[] BYTE_TO_CHAR = byteToChar();
     private static final int[] CHAR_TO_BYTE = charToByte();
 
     private final Map<String, Integer> ranks;
@@ -92,7 +92,7 @@ final class ByteLevelBpe {
         return List.copyOf(symbols);
     }
 
-    private static String byteEncode(String text) {
+    static String byteEncode(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         char[] chars = new char[bytes.length];
         for (int i = 0; i < bytes.length; i++) {

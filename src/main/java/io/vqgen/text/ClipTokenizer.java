@@ -30,7 +30,7 @@ public final class ClipTokenizer {
      * but whitespace. The reference matches case-insensitively (regex module), which makes U+0345 (a combining
      * mark whose upper case is a letter) match no branch: it is dropped, so it is left out here too.
      */
-    private static final Pattern PRE_TOKEN = Pattern.compile(
+    static final Pattern PRE_TOKEN = Pattern.compile(
             "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}"
                     + "|[^\\t\\n\\x{0b}\\f\\r \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}"
                     + "\\x{205f}\\x{3000}\\x{345}\\p{L}\\p{N}]+",

@@ -12,6 +12,8 @@ import java.util.SplittableRandom;
  * N(0, 1/fan_in) and classifier-free embeddings N(0, 1).
  */
 final class RandomWeights {
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 << 20).order(ByteOrder.LITTLE_ENDIAN);
+
     private final long seed;
     private final String component;
 
@@ -20,9 +22,22 @@ final class RandomWeights {
         this.component = component;
     }
 
-    RawTensor create(String name, long[] shape) {
+    /**
+     * A placeholder of the right name, type and shape whose bytes are zeros: enough to build a model from its config
+     * without holding the random values (an ITHQ-sized transformer would need gigabytes); {@link #values} makes
+     * the real ones when the checkpoint is written, one tensor at a time.
+     */
+    RawTensor placeholder(String name, long[] shape) {
+        long bytes = Math.multiplyExact(RawTensor.elementCount(shape), 4L);
+        ByteBuffer data = bytes <= ZEROS.capacity() ? ZEROS.duplicate().limit((int) bytes)
+                : ByteBuffer.allocateDirect(Math.toIntExact(bytes));
+        return new RawTensor(name, StorageType.F32, shape, data, "(random, seed " + seed + ")");
+    }
+
+    /** The seeded float32 values of a tensor, little-endian. */
+    ByteBuffer values(String name, long[] shape) {
         int n = Math.toIntExact(RawTensor.elementCount(shape));
-        ByteBuffer data = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer data = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
         if (name.endsWith(".bias")) {
             fill(data, n, 0f);
         } else if (isNormScale(name, shape)) {
@@ -35,8 +50,7 @@ final class RandomWeights {
                 data.putFloat((float) (gaussian(random) * std));
             }
         }
-        data.flip();
-        return new RawTensor(name, StorageType.F32, shape, data, "(random, seed " + seed + ")");
+        return data.flip();
     }
 
     private static boolean isNormScale(String name, long[] shape) {

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Writes tensors in the standard .safetensors layout (header padded to 8 bytes, data in header order). */
 public final class SafetensorsWriter {
@@ -25,6 +26,16 @@ public final class SafetensorsWriter {
     }
 
     public static void write(Path file, Collection<RawTensor> tensors, Map<String, String> metadata) throws IOException {
+        write(file, tensors, RawTensor::data, metadata);
+    }
+
+    /**
+     * Writes tensors whose bytes come from {@code content}, asked for one tensor at a time in header order, so a
+     * checkpoint far larger than memory can be streamed out. {@code content} must give exactly the bytes that
+     * each tensor's type and shape call for.
+     */
+    public static void write(Path file, Collection<RawTensor> tensors, Function<RawTensor, ByteBuffer> content,
+                             Map<String, String> metadata) throws IOException {
         ObjectNode header = JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
@@ -38,7 +49,7 @@ public final class SafetensorsWriter {
             for (long d : t.shape()) {
                 shape.add(d);
             }
-            long size = t.data().remaining();
+            long size = Math.multiplyExact(t.elementCount(), (long) t.type().bytes());
             entry.putArray("data_offsets").add(offset).add(offset + size);
             offset += size;
         }
@@ -55,7 +66,11 @@ public final class SafetensorsWriter {
             prefix.flip();
             channel.write(prefix);
             for (RawTensor t : tensors) {
-                ByteBuffer data = t.data().duplicate();
+                ByteBuffer data = content.apply(t).duplicate();
+                if (data.remaining() != Math.multiplyExact(t.elementCount(), (long) t.type().bytes())) {
+                    throw new IllegalArgumentException(t.name() + ": " + data.remaining() + " bytes for " + t.type()
+                            + t.shapeString());
+                }
                 while (data.hasRemaining()) {
                     channel.write(data);
                 }

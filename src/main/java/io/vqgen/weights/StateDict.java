@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -39,11 +41,21 @@ public final class StateDict {
     }
 
     /**
-     * A state dict that invents every weight a model asks for (seeded, see {@link RandomWeights}) and
-     * records it, so that building a model from its config yields a complete checkpoint to save.
+     * A state dict that invents every weight a model asks for and records its name and shape, so that building a
+     * model from its config yields a complete checkpoint: {@link #writeSynthesized} saves it with seeded values
+     * (see {@link RandomWeights}). The model built meanwhile sees zeros.
      */
     public static StateDict synthesizing(String component, long seed, LoadOptions options) {
         return new StateDict(component, Map.of(), options, new RandomWeights(seed, component));
+    }
+
+    /** Writes the weights a synthesizing state dict recorded, with their seeded values, as one .safetensors file. */
+    public void writeSynthesized(Path file) throws IOException {
+        if (synthesizer == null) {
+            throw new IllegalStateException(component + ": not a synthesizing state dict");
+        }
+        SafetensorsWriter.write(file, tensors.values(), t -> synthesizer.values(t.name(), t.shape()),
+                Map.of("format", "pt"));
     }
 
     public String component() {
@@ -93,7 +105,7 @@ public final class StateDict {
     public RawTensor raw(String name, long... expectedShape) {
         RawTensor t = tensors.get(name);
         if (t == null && synthesizer != null) {
-            t = synthesizer.create(name, expectedShape);
+            t = synthesizer.placeholder(name, expectedShape);
             tensors.put(name, t);
         }
         if (t == null) {

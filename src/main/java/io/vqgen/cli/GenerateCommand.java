@@ -1,0 +1,137 @@
+package io.vqgen.cli;
+
+import io.vqgen.pipeline.GeneratedImage;
+import io.vqgen.pipeline.GenerationRequest;
+import io.vqgen.pipeline.NoiseMode;
+import io.vqgen.pipeline.PngEncoder;
+import io.vqgen.pipeline.SamplingOptions;
+import io.vqgen.pipeline.VqDiffusionPipeline;
+import io.vqgen.weights.Npy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code vqgen generate}: prompts in, one PNG per image and the token grids out. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = {"Generate images for one or more prompts with a diffusers VQ-Diffusion model folder.",
+            "Writes OUT/<i>.png (prompt order, then image order, as diffusers orders its batch) and OUT/tokens.npy "
+                    + "(int64 [images, height*width], row-major).",
+            "With --noise per-image, image i uses seed N+i, so any image can be made again alone with --seed N+i."})
+public final class GenerateCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "diffusers VQ-Diffusion folder.")
+    Path model;
+
+    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "A prompt (repeatable).")
+    List<String> prompts;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--images-per-prompt", paramLabel = "N", defaultValue = "1",
+            description = "Images per prompt (default: ${DEFAULT-VALUE}).")
+    int imagesPerPrompt;
+
+    @Option(names = "--latents", paramLabel = "FILE.npy",
+            description = "Initial token grids: an integer array [images, height*width]; the mask class "
+                    + "(num_vector_embeds - 1) marks positions to generate.")
+    Path latents;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created if needed).")
+    Path out;
+
+    @Mixin
+    SamplingArguments sampling;
+
+    @Mixin
+    DeviceArguments device;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        if (imagesPerPrompt < 1) {
+            throw new UserError("--images-per-prompt must be at least 1, got " + imagesPerPrompt);
+        }
+        SamplingOptions options = sampling.toOptions();
+        int images = prompts.size() * imagesPerPrompt;
+        long[][] initial = latents == null ? null : readLatents(latents, images);
+        PrintWriter log = spec.commandLine().getOut();
+        List<GenerationRequest> requests = new ArrayList<>();
+        for (int p = 0; p < prompts.size(); p++) {
+            long[] seeds = new long[imagesPerPrompt];
+            long[][] starts = initial == null ? null : new long[imagesPerPrompt][];
+            for (int i = 0; i < imagesPerPrompt; i++) {
+                int index = p * imagesPerPrompt + i;
+                seeds[i] = options.noise() == NoiseMode.PER_IMAGE ? seed + index : seed;
+                if (starts != null) {
+                    starts[i] = initial[index];
+                }
+            }
+            requests.add(new GenerationRequest(prompts.get(p), seeds, options, starts));
+        }
+        Files.createDirectories(out);
+        try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(model, device.toOptions())) {
+            checkLatentsWidth(initial, pipeline);
+            long start = System.nanoTime();
+            List<GeneratedImage> result = pipeline.generate(requests);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long[] tokens = new long[result.size() * pipeline.tokenHeight() * pipeline.tokenWidth()];
+            int k = 0;
+            for (int i = 0; i < result.size(); i++) {
+                GeneratedImage image = result.get(i);
+                Files.write(out.resolve(i + ".png"), PngEncoder.encode(image));
+                for (int t : image.tokens()) {
+                    tokens[k++] = t;
+                }
+            }
+            try (OutputStream file = Files.newOutputStream(out.resolve("tokens.npy"))) {
+                Npy.writeLongs(file, tokens, result.size(), (long) pipeline.tokenHeight() * pipeline.tokenWidth());
+            }
+            log.printf("%d image(s) of %dx%d in %.2f s (%s sampler, %d steps, guidance %s, truncation %s, %s noise) -> %s%n",
+                    result.size(), pipeline.imageWidth(), pipeline.imageHeight(), seconds, options.samplerName(),
+                    options.steps(), options.guidanceScale(), options.truncationRate(), options.noise().label(),
+                    out.toAbsolutePath());
+        }
+        return 0;
+    }
+
+    private static long[][] readLatents(Path file, int images) {
+        Npy.Array array = Npy.read(file);
+        if (array.shape().length != 2 || array.shape()[0] != images) {
+            throw new UserError(file + ": expected an integer array [" + images + " images, height*width], got shape "
+                    + java.util.Arrays.toString(array.shape()));
+        }
+        long[] flat;
+        try {
+            flat = array.toLongs();
+        } catch (RuntimeException e) {
+            throw new UserError(file + ": expected an integer array, got " + array.type());
+        }
+        int n = (int) array.shape()[1];
+        long[][] out = new long[images][];
+        for (int i = 0; i < images; i++) {
+            out[i] = java.util.Arrays.copyOfRange(flat, i * n, (i + 1) * n);
+        }
+        return out;
+    }
+
+    private static void checkLatentsWidth(long[][] initial, VqDiffusionPipeline pipeline) {
+        int n = pipeline.tokenHeight() * pipeline.tokenWidth();
+        if (initial != null && initial[0].length != n) {
+            throw new UserError("--latents: expected " + n + " tokens per image (" + pipeline.tokenHeight() + "x"
+                    + pipeline.tokenWidth() + "), got " + initial[0].length);
+        }
+    }
+}

@@ -1,0 +1,313 @@
+package io.vqgen.pipeline;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vqgen.diffusion.DenoisingModel;
+import io.vqgen.diffusion.FastSampler;
+import io.vqgen.diffusion.NoiseSource;
+import io.vqgen.diffusion.PerImageNoise;
+import io.vqgen.diffusion.ReferenceNoise;
+import io.vqgen.diffusion.Sampler;
+import io.vqgen.diffusion.Samplers;
+import io.vqgen.diffusion.SamplingPlan;
+import io.vqgen.diffusion.VqDiffusionScheduler;
+import io.vqgen.model.ClipTextEncoder;
+import io.vqgen.model.Transformer2D;
+import io.vqgen.model.vq.VqModel;
+import io.vqgen.text.ClipTokenizer;
+import io.vqgen.weights.LoadOptions;
+import io.vqgen.weights.ModelFolder;
+import io.vqgen.weights.StateDict;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * VQ-Diffusion as diffusers' {@code VQDiffusionPipeline} runs it: load a diffusers folder once, then turn prompts
+ * into token grids and images.
+ *
+ * <p>Concurrency: weights are loaded once and only read afterwards; every {@link #generate} call does its work in
+ * its own NDManager scope, so several threads may call it at once (they share the device). Calls in
+ * {@link NoiseMode#REFERENCE} mode draw from libtorch's one process-wide generator and therefore run one at a
+ * time (a JVM-wide lock, see {@link ReferenceNoise}); {@link NoiseMode#PER_IMAGE} calls never wait for each other.
+ */
+public final class VqDiffusionPipeline implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VqDiffusionPipeline.class);
+    private static final String LEARNED_CF = ModelFolder.CF_EMBEDDINGS;
+
+    private final NDManager manager;
+    private final PipelineOptions options;
+    private final ModelIdentity identity;
+    private final Transformer2D transformer;
+    private final VqModel vqvae;
+    private final VqDiffusionScheduler scheduler;
+    private final PromptConditioning prompts;
+    private final ClipTextEncoder textEncoder;
+
+    private VqDiffusionPipeline(NDManager manager, PipelineOptions options, ModelIdentity identity,
+                                ClipTokenizer tokenizer, ClipTextEncoder textEncoder, Transformer2D transformer,
+                                VqModel vqvae, VqDiffusionScheduler scheduler, NDArray learnedUnconditional) {
+        this.manager = manager;
+        this.options = options;
+        this.identity = identity;
+        this.textEncoder = textEncoder;
+        this.transformer = transformer;
+        this.vqvae = vqvae;
+        this.scheduler = scheduler;
+        this.prompts = new PromptConditioning(tokenizer, textEncoder, learnedUnconditional);
+    }
+
+    /** Loads every component of a diffusers VQ-Diffusion folder and checks that they fit together. */
+    public static VqDiffusionPipeline load(Path modelDir, PipelineOptions options) {
+        ModelFolder folder = ModelFolder.open(modelDir);
+        LoadOptions load = options.loadOptions();
+        NDManager manager = NDManager.newBaseManager(load.device());
+        try {
+            ClipTokenizer tokenizer = ClipTokenizer.load(folder.componentDir("tokenizer"));
+            ClipTextEncoder textEncoder = ClipTextEncoder.load(folder, load, manager);
+            Transformer2D transformer = Transformer2D.load(folder, load, manager);
+            VqModel vqvae = VqModel.load(folder, load, manager);
+            VqDiffusionScheduler scheduler = VqDiffusionScheduler.fromConfig(folder.config("scheduler"));
+            NDArray learned = learnedUnconditional(folder, load, manager, textEncoder.hiddenSize());
+            checkConsistent(folder, tokenizer, textEncoder, transformer, vqvae, scheduler);
+            LOG.info("loaded {} on {} ({}): {} classes, {}x{} tokens, {}x{} images", folder.dir(), options.device(),
+                    options.dtype(), transformer.numVectorEmbeds(), transformer.height(), transformer.width(),
+                    transformer.height() * vqvae.config().downsampleFactor(),
+                    transformer.width() * vqvae.config().downsampleFactor());
+            return new VqDiffusionPipeline(manager, options, ModelIdentity.of(folder.dir()), tokenizer, textEncoder,
+                    transformer, vqvae, scheduler, learned);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** The learned unconditional embeddings [length, hidden], or null when guidance encodes the empty prompt. */
+    private static NDArray learnedUnconditional(ModelFolder folder, LoadOptions load, NDManager manager, int hidden) {
+        if (!folder.hasComponent(LEARNED_CF)) {
+            LOG.warn("{}: no {} folder (as in the hub's fp16 branch of microsoft/vq-diffusion-ithq); classifier-free "
+                    + "guidance will use the text encoder on the empty prompt instead of learned embeddings",
+                    folder.dir(), LEARNED_CF);
+            return null;
+        }
+        JsonNode config = folder.config(LEARNED_CF);
+        if (!config.path("learnable").asBoolean(false)) {
+            return null;
+        }
+        int length = config.path("length").asInt(-1);
+        int size = config.path("hidden_size").asInt(-1);
+        if (size != hidden || length < 1) {
+            throw new PipelineException(folder.componentDir(LEARNED_CF).resolve("config.json") + ": hidden_size "
+                    + size + " and length " + length + " must match the text encoder (hidden size " + hidden
+                    + ") and be positive");
+        }
+        StateDict weights = folder.weights(LEARNED_CF, load);
+        NDArray embeddings = weights.take(manager, "embeddings", length, size);
+        weights.checkAllTaken();
+        return embeddings;
+    }
+
+    private static void checkConsistent(ModelFolder folder, ClipTokenizer tokenizer, ClipTextEncoder textEncoder,
+                                        Transformer2D transformer, VqModel vqvae, VqDiffusionScheduler scheduler) {
+        List<String> problems = new ArrayList<>();
+        int classes = transformer.numVectorEmbeds();
+        if (scheduler.numClasses() != classes) {
+            problems.add("scheduler num_vec_classes " + scheduler.numClasses() + " != transformer num_vector_embeds "
+                    + classes);
+        }
+        if (vqvae.config().numVqEmbeddings() < classes - 1) {
+            problems.add("vqvae num_vq_embeddings " + vqvae.config().numVqEmbeddings()
+                    + " < transformer num_vector_embeds - 1 (" + (classes - 1) + "): some tokens have no codebook entry");
+        }
+        Integer cross = transformer.crossAttentionDim();
+        if (cross != null && cross != textEncoder.hiddenSize()) {
+            problems.add("transformer cross_attention_dim " + cross + " != text encoder hidden_size "
+                    + textEncoder.hiddenSize());
+        }
+        if (tokenizer.maxLength() > textEncoder.maxPositionEmbeddings()) {
+            problems.add("tokenizer model_max_length " + tokenizer.maxLength()
+                    + " > text encoder max_position_embeddings " + textEncoder.maxPositionEmbeddings());
+        }
+        Integer adaSteps = transformer.numEmbedsAdaNorm();
+        if (adaSteps != null && adaSteps < scheduler.numTrainTimesteps()) {
+            problems.add("transformer num_embeds_ada_norm " + adaSteps + " < scheduler num_train_timesteps "
+                    + scheduler.numTrainTimesteps());
+        }
+        if (!problems.isEmpty()) {
+            throw new PipelineException(folder.dir() + ": components do not fit together: "
+                    + String.join("; ", problems));
+        }
+    }
+
+    public ModelIdentity identity() {
+        return identity;
+    }
+
+    public PipelineOptions options() {
+        return options;
+    }
+
+    public int tokenHeight() {
+        return transformer.height();
+    }
+
+    public int tokenWidth() {
+        return transformer.width();
+    }
+
+    public int imageHeight() {
+        return transformer.height() * vqvae.config().downsampleFactor();
+    }
+
+    public int imageWidth() {
+        return transformer.width() * vqvae.config().downsampleFactor();
+    }
+
+    /** The mask class (num_vector_embeds - 1): allowed in initial token grids, never in outputs. */
+    public int maskClass() {
+        return transformer.maskClass();
+    }
+
+    public int numTrainTimesteps() {
+        return scheduler.numTrainTimesteps();
+    }
+
+    public List<GeneratedImage> generate(List<GenerationRequest> requests) {
+        return generate(requests, ProgressListener.NONE);
+    }
+
+    /**
+     * Generates every image of every request, in request order then image order. Requests with equal sampling
+     * options share one batch; in reference noise mode all requests must share their options (one batch, one
+     * seed for the call: the first request's first seed, as diffusers' generator).
+     */
+    public List<GeneratedImage> generate(List<GenerationRequest> requests, ProgressListener progress) {
+        if (requests.isEmpty()) {
+            return List.of();
+        }
+        for (GenerationRequest r : requests) {
+            validate(r);
+        }
+        Map<SamplingOptions, List<Integer>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < requests.size(); i++) {
+            groups.computeIfAbsent(requests.get(i).sampling(), k -> new ArrayList<>()).add(i);
+        }
+        boolean reference = requests.stream().anyMatch(r -> r.sampling().noise() == NoiseMode.REFERENCE);
+        if (reference && groups.size() > 1) {
+            throw new IllegalArgumentException("reference noise mode draws one random stream for the whole call: "
+                    + "all requests of the call must share the same sampling options");
+        }
+        GeneratedImage[][] byRequest = new GeneratedImage[requests.size()][];
+        for (Map.Entry<SamplingOptions, List<Integer>> group : groups.entrySet()) {
+            List<GeneratedImage> images = generateBatch(requests, group.getValue(), group.getKey(), progress);
+            for (GeneratedImage image : images) {
+                GeneratedImage[] slot = byRequest[image.request()];
+                if (slot == null) {
+                    slot = byRequest[image.request()] = new GeneratedImage[requests.get(image.request()).images()];
+                }
+                slot[image.imageIndex()] = image;
+            }
+        }
+        List<GeneratedImage> out = new ArrayList<>();
+        for (GeneratedImage[] images : byRequest) {
+            out.addAll(Arrays.asList(images));
+        }
+        return out;
+    }
+
+    private void validate(GenerationRequest r) {
+        SamplingOptions s = r.sampling();
+        if (s.steps() > scheduler.numTrainTimesteps()) {
+            throw new IllegalArgumentException("steps " + s.steps() + " exceeds the model's num_train_timesteps "
+                    + scheduler.numTrainTimesteps());
+        }
+        if (r.initialTokens() != null) {
+            int n = tokenHeight() * tokenWidth();
+            for (int i = 0; i < r.initialTokens().length; i++) {
+                long[] grid = r.initialTokens()[i];
+                if (grid == null || grid.length != n) {
+                    throw new IllegalArgumentException("initial tokens of image " + i + " must hold " + n + " values ("
+                            + tokenHeight() + "x" + tokenWidth() + "), got " + (grid == null ? 0 : grid.length));
+                }
+                for (int j = 0; j < n; j++) {
+                    if (grid[j] < 0 || grid[j] > maskClass()) {
+                        throw new IllegalArgumentException("initial token " + grid[j] + " at image " + i + ", position "
+                                + j + " is outside 0.." + maskClass() + " (" + maskClass() + " = mask)");
+                    }
+                }
+            }
+        }
+    }
+
+    private List<GeneratedImage> generateBatch(List<GenerationRequest> requests, List<Integer> members,
+                                               SamplingOptions sampling, ProgressListener progress) {
+        List<String> promptPerImage = new ArrayList<>();
+        List<long[]> initial = new ArrayList<>();
+        List<int[]> origin = new ArrayList<>();
+        List<Long> seeds = new ArrayList<>();
+        int n = tokenHeight() * tokenWidth();
+        for (int r : members) {
+            GenerationRequest request = requests.get(r);
+            for (int i = 0; i < request.images(); i++) {
+                promptPerImage.add(request.prompt());
+                seeds.add(request.seeds()[i]);
+                origin.add(new int[] {r, i});
+                long[] start = request.initialTokens() == null ? null : request.initialTokens()[i];
+                if (start == null) {
+                    start = new long[n];
+                    Arrays.fill(start, maskClass());
+                }
+                initial.add(start);
+            }
+        }
+        int batch = promptPerImage.size();
+        try (NDManager scope = manager.newSubManager()) {
+            long t0 = System.nanoTime();
+            NDArray conditional = prompts.conditional(scope, promptPerImage);
+            NDArray unconditional = sampling.usesGuidance() ? prompts.unconditional(scope, batch) : null;
+            long t1 = System.nanoTime();
+            DenoisingModel model = new GuidedTransformer(transformer, conditional, unconditional,
+                    sampling.guidanceScale());
+            NDArray start = scope.create(initial.toArray(new long[0][]));
+            NDArray tokens;
+            try (NoiseSource noise = sampling.noise() == NoiseMode.REFERENCE ? ReferenceNoise.open(seeds.get(0))
+                    : new PerImageNoise(seeds.stream().mapToLong(Long::longValue).toArray())) {
+                Sampler sampler = Samplers.research(scheduler, n, sampling.inferSpeed(), sampling.priorRule(),
+                        sampling.priorWeight(), FastSampler.Jump.RESEARCH);
+                tokens = sampler.sample(model, start, new SamplingPlan(sampling.steps(), sampling.truncationRate()),
+                        noise, (call, calls, t, current) -> progress.onStep(call + 1, calls, t, batch));
+            }
+            long[] grid = tokens.toLongArray();
+            long t2 = System.nanoTime();
+            NDArray images = vqvae.imageFromTokens(tokens, tokenHeight(), tokenWidth());
+            float[] pixels = images.toType(DataType.FLOAT32, false).toFloatArray();
+            progress.onBatch(batch, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9);
+            int perImage = imageHeight() * imageWidth() * 3;
+            List<GeneratedImage> out = new ArrayList<>(batch);
+            for (int b = 0; b < batch; b++) {
+                int[] imageTokens = new int[n];
+                for (int j = 0; j < n; j++) {
+                    imageTokens[j] = (int) grid[b * n + j];
+                }
+                float[] imagePixels = Arrays.copyOfRange(pixels, b * perImage, (b + 1) * perImage);
+                out.add(new GeneratedImage(origin.get(b)[0], origin.get(b)[1], seeds.get(b), imageTokens,
+                        tokenHeight(), tokenWidth(), Rgb8.fromUnit(imagePixels), imagePixels, imageWidth(),
+                        imageHeight()));
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
