@@ -17,7 +17,7 @@ import io.vqgen.weights.StateDict;
  * <p>Weights live in the model's own manager (a child of the one given to {@link #load}), on the device of the
  * load options, in their dtype (float32 when the config says {@code force_upcast}). Each call works in a child
  * manager that it closes; its result is attached to the manager of the call's input array. Float results are
- * float32 for float32, float16 and bfloat16 weights. Thread-safe: calls share only the immutable weights.
+ * float32 for float32 and float16 weights. Thread-safe: calls share only the immutable weights.
  */
 public final class VqModel implements AutoCloseable {
     /** The component folder in a diffusers pipeline. */
