@@ -156,12 +156,15 @@ class VqModelLoadTest {
 
             NDArray wide = m.zeros(new Shape(1, c.vqEmbedDim() + 1, 2, 2));
             assertMessage(assertThrows(IllegalArgumentException.class, () -> vq.decode(wide)),
-                    "decode: expected float [B, " + c.vqEmbedDim() + ", H, W] (vq_embed_dim", "got float32 (1, ");
+                    "decode: expected float [B ≥ 1, " + c.vqEmbedDim() + ", H, W] (vq_embed_dim", "got float32 (1, ");
+            NDArray empty = m.zeros(new Shape(0, c.vqEmbedDim(), 2, 2));
+            assertMessage(assertThrows(IllegalArgumentException.class, () -> vq.decode(empty)),
+                    "decode: expected float [B ≥ 1", "got float32 (0, ");
             assertMessage(assertThrows(IllegalArgumentException.class, () -> vq.quantize(wide.get(0))),
-                    "quantize: expected float [B, " + c.vqEmbedDim() + ", H, W]", "got float32 (");
+                    "quantize: expected float [B ≥ 1, " + c.vqEmbedDim() + ", H, W]", "got float32 (");
             NDArray gray = m.zeros(new Shape(1, c.inChannels() + 1, 8, 8));
             assertMessage(assertThrows(IllegalArgumentException.class, () -> vq.encode(gray)),
-                    "encode: expected float [B, " + c.inChannels() + ", H, W] (in_channels", "got float32 (1, ");
+                    "encode: expected float [B ≥ 1, " + c.inChannels() + ", H, W] (in_channels", "got float32 (1, ");
             assertMessage(assertThrows(IllegalArgumentException.class, () -> VqModel.toImage(wide.get(0))),
                     "toImage: expected decoded images [B, C, H, W]", "got (");
         }
