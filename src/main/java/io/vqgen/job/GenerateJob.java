@@ -72,7 +72,7 @@ public final class GenerateJob {
             out.println("manifest: " + summary.manifest() + "/   (this run: run_id=" + summary.runId() + ")");
             out.println("summary:  " + summary.summary());
             return 0;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             JobException bad = JobRunner.jobException(e);
             if (bad != null) {
                 err.println("vqgen run: " + bad.getMessage());

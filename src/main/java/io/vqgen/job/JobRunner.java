@@ -24,8 +24,11 @@ import java.util.List;
 import java.util.Map;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 /**
@@ -66,24 +69,26 @@ public final class JobRunner {
         OutputLayout layout = prepareOutput(job, hadoopConf);
         Dataset<Row> input = readInput(spark, job);
 
-        Dataset<Row> plan = PromptPlan.build(input, job, okImages(spark, layout, hadoopConf))
+        Dataset<Row> rows = PromptPlan.build(input, job, okImages(spark, layout, hadoopConf))
                 .persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> plan = rows.filter(col(PromptPlan.TODO));
         JobMetrics metrics = JobMetrics.register(sc);
         Broadcast<SerializableConfiguration> conf = SerializableConfiguration.broadcast(sc, hadoopConf);
         Progress progress = new Progress();
         try {
-            progress.inputRows = input.count();
-            progress.planned = plan.count();
+            Row counts = rows.agg(count(lit(1)), sum(when(col(PromptPlan.TODO), 1L).otherwise(0L))).first();
+            progress.inputRows = counts.getLong(0);
+            progress.planned = counts.isNullAt(1) ? 0 : counts.getLong(1);
             progress.commits = (int) Math.ceil(progress.planned / (double) job.rowsPerCommit());
             LOG.info("run {}: {} input rows, {} already done, {} to do in {} commit(s)", job.runId(),
                     progress.inputRows, progress.inputRows - progress.planned, progress.planned, progress.commits);
             PartitionTask task = new PartitionTask(job, model.trainTimesteps(), factory, layout, conf, metrics);
             int partitions = job.partitions() > 0 ? job.partitions() : sc.defaultParallelism();
             for (int c = 0; c < progress.commits; c++) {
-                Dataset<Row> rows = progress.commits == 1 ? plan
+                Dataset<Row> commit = progress.commits == 1 ? plan
                         : plan.filter(pmod(xxhash64(col(PlannedRow.ID)), lit(progress.commits)).equalTo(c));
                 sc.setJobDescription("vqgen run " + job.runId() + ": commit " + (c + 1) + " of " + progress.commits);
-                rows.repartition(partitions, col(PlannedRow.ID))
+                commit.repartition(partitions, col(PlannedRow.ID))
                         .mapPartitions(task, Encoders.row(ManifestSchema.of(job.inlineImages())))
                         .write().mode(SaveMode.Append).parquet(layout.manifestPartition(job.runId()));
                 LOG.info("run {}: commit {} of {} done", job.runId(), c + 1, progress.commits);
@@ -91,7 +96,8 @@ public final class JobRunner {
             RunSummary summary = summarize(spark, job, layout, started, progress, metrics, "succeeded", null);
             LOG.info(summary.describe());
             return summary;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Spark's own failures are checked SparkExceptions: record every failure, then rethrow it as it is.
             try {
                 summarize(spark, job, layout, started, progress, metrics, "failed", ErrorText.of(rootCause(e)));
             } catch (RuntimeException second) {
@@ -100,7 +106,7 @@ public final class JobRunner {
             throw e;
         } finally {
             sc.setJobDescription(null);
-            plan.unpersist();
+            rows.unpersist();
             conf.unpersist();
         }
     }
@@ -133,7 +139,8 @@ public final class JobRunner {
     private static Dataset<Row> readInput(SparkSession spark, JobConfig job) {
         Dataset<Row> input;
         try {
-            input = spark.read().parquet(job.input());
+            // mergeSchema: files written at different times may differ in their optional override columns.
+            input = spark.read().option("mergeSchema", "true").parquet(job.input());
         } catch (Exception e) {
             throw new JobException("input " + job.input() + ": cannot read a Parquet table there ("
                     + ErrorText.of(e) + ")", e);

@@ -20,7 +20,7 @@ record ModelCheck(Path dir, int trainTimesteps) {
         Path dir;
         if (model.startsWith("file:")) {
             dir = Path.of(URI.create(model));
-        } else if (model.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
+        } else if (model.matches("[A-Za-z][A-Za-z0-9+.-]+:/.*")) {
             throw new JobException("model " + model + ": must be a local folder (copy the model to every executor's"
                     + " disk or a shared mount and give that path)");
         } else {

@@ -25,7 +25,7 @@ import static org.apache.spark.sql.functions.when;
 /**
  * The driver's plan: the prompt table normalised to {@link PlannedRow}'s columns, each row tagged with its
  * place in input order and its id's first place, and with the image indices the manifest already holds as
- * {@code ok}; rows whose every image is done are left out.
+ * {@code ok}, and {@value #TODO}: false for rows whose every image is done.
  * <p>
  * Input order is (file path, row index within the file) from Spark's {@code _metadata} columns: it follows the
  * files, not how Spark happens to split or schedule them, so "the first row of an id" is the same on every run.
@@ -33,6 +33,8 @@ import static org.apache.spark.sql.functions.when;
 final class PromptPlan {
     /** The manifest columns resume needs, read with this schema whatever else the manifest holds. */
     static final String RESUME_COLUMNS = "id STRING, image_index INT, status STRING";
+    /** Whether the row has work left (or must be reported again as an error row). */
+    static final String TODO = "todo";
 
     private PromptPlan() {
     }
@@ -71,9 +73,9 @@ final class PromptPlan {
                 .and(col(PlannedRow.SOURCE_ROW).equalTo(col(PlannedRow.FIRST_ROW)));
         Column missing = size(array_except(sequence(lit(0), n.minus(1).cast(DataTypes.IntegerType)), col(PlannedRow.DONE)));
         // Duplicates, rows never done and rows with an invalid count stay: they come out as error rows again.
-        Column keep = when(not(first).or(col(PlannedRow.DONE).isNull())
+        Column todo = when(not(first).or(col(PlannedRow.DONE).isNull())
                         .or(not(n.between(1, JobConfig.MAX_IMAGES_PER_ROW))), lit(true))
                 .otherwise(missing.gt(0));
-        return joined.filter(keep);
+        return joined.withColumn(TODO, todo);
     }
 }
