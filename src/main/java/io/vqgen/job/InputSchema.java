@@ -10,6 +10,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -48,7 +49,7 @@ final class InputSchema {
         m.put("infer_speed", Kind.NUMBER);
         m.put("prior_rule", Kind.INTEGER);
         m.put("prior_weight", Kind.NUMBER);
-        OVERRIDES = Map.copyOf(m);
+        OVERRIDES = Collections.unmodifiableMap(m);
     }
 
     private InputSchema() {

@@ -5,6 +5,8 @@ import io.vqgen.pipeline.SamplingOptions;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 
+import java.util.Arrays;
+
 /**
  * One manifest row (see {@link ManifestSchema}). Three kinds: an image made and stored ({@code ok}); an image
  * that could not be made or stored ({@code error}, with its index, seed and sampler); a row rejected before
@@ -44,7 +46,7 @@ record ManifestRecord(String id, Integer imageIndex, String prompt, Long seed, i
         Object[] v = {id, imageIndex, prompt, seed, tokens, tokenHeight, tokenWidth, imageUri, width, height, model,
                 modelFingerprint, sampler, steps, guidanceScale, truncationRate, noise, status, error, elapsedMs};
         if (inlineImages) {
-            Object[] w = java.util.Arrays.copyOf(v, v.length + 1);
+            Object[] w = Arrays.copyOf(v, v.length + 1);
             w[v.length] = png;
             return RowFactory.create(w);
         }

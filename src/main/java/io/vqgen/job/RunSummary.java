@@ -9,6 +9,7 @@ import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -56,7 +57,7 @@ public record RunSummary(String runId, String status, String error, String input
     void write(Configuration conf) throws IOException {
         Path path = new Path(summary);
         try (FSDataOutputStream out = path.getFileSystem(conf).create(path, true)) {
-            out.write(toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.write(toJson().getBytes(StandardCharsets.UTF_8));
         }
     }
 

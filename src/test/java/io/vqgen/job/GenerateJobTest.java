@@ -1,6 +1,7 @@
 package io.vqgen.job;
 
 import io.vqgen.pipeline.SamplingOptions;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -14,6 +15,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,7 +90,14 @@ class GenerateJobTest {
                 new Expected("a/4 é", "ids with odd characters are made safe for paths", Seeds.derivedBase(77, "a/4 é"), 1, base),
                 new Expected("a5", "[oom] needs a batch of one", Seeds.derivedBase(77, "a5"), 3, base),
                 new Expected("c1", "a lighthouse on a rocky coast", Seeds.derivedBase(77, "c1"), 1, base));
-        List<Row> rows = manifest(out.toString());
+        Dataset<Row> table = JobTestSupport.spark().read().parquet(out + "/manifest");
+        assertEquals(List.of("id string", "image_index int", "prompt string", "seed bigint", "tokens array<int>",
+                        "token_height int", "token_width int", "image_uri string", "width int", "height int", "model string",
+                        "model_fingerprint string", "sampler string", "steps int", "guidance_scale double",
+                        "truncation_rate double", "noise string", "status string", "error string", "elapsed_ms bigint",
+                        "image binary", "run_id string"),
+                Arrays.stream(table.schema().fields()).map(f -> f.name() + " " + f.dataType().simpleString()).toList());
+        List<Row> rows = table.collectAsList();
         Map<String, Row> ok = okImages(rows);
         assertEquals(expected.stream().mapToInt(Expected::images).sum(), ok.size(), "ok rows: " + ok.keySet());
         String modelPath = model.toAbsolutePath().normalize().toString();
