@@ -9,7 +9,7 @@ public enum ActivationFunction {
     SILU {
         @Override
         public NDArray apply(NDArray x) {
-            return x.mul(Activation.sigmoid(x));
+            return Activation.sigmoid(x).muli(x);
         }
     },
     MISH {

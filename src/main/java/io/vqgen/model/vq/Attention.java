@@ -22,9 +22,9 @@ record Attention(Norm norm, Linear query, Linear key, Linear value, Linear out, 
         NDArray k = key.forward(h);
         NDArray v = value.forward(h);
         DataType type = q.getDataType();
-        NDArray probs = q.matMul(k.transpose(0, 2, 1)).mul(scale)
+        NDArray probs = q.matMul(k.transpose(0, 2, 1)).muli(scale)
                 .toType(DataType.FLOAT32, false).softmax(-1).toType(type, false);
         NDArray o = out.forward(probs.matMul(v)).transpose(0, 2, 1).reshape(s);
-        return o.add(x);
+        return o.addi(x);
     }
 }

@@ -30,7 +30,7 @@ record GroupNorm(NDArray gamma, NDArray beta, int groups, float eps) implements 
         NDManager m = x.getManager();
         NDArray normed = rows.getNDArrayInternal()
                 .layerNorm(rows, row, m.ones(row, work), m.zeros(row, work), eps).singletonOrThrow()
-                .reshape(shape).mul(gamma).add(beta);
+                .reshape(shape).muli(gamma).addi(beta);
         return normed.toType(type, false);
     }
 }

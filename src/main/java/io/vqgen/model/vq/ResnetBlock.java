@@ -13,6 +13,6 @@ record ResnetBlock(Norm norm1, Conv conv1, Norm norm2, Conv conv2, Conv shortcut
         NDArray h = conv1.forward(act.apply(norm1.forward(x, zq)));
         h = conv2.forward(act.apply(norm2.forward(h, zq)));
         NDArray skip = shortcut == null ? x : shortcut.forward(x);
-        return skip.add(h);
+        return h.addi(skip);
     }
 }

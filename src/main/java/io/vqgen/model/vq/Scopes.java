@@ -8,7 +8,9 @@ import java.util.function.UnaryOperator;
 /**
  * Per-layer memory scoping. DJL puts an op's result in the manager of its first operand, so every layer
  * here applies ops to the activation first (never to a weight): then all of a layer's temporaries land in
- * the activation's manager.
+ * the activation's manager. In-place ops ({@code muli}, {@code addi}) are only ever applied to a layer's own
+ * fresh temporaries, never to its input: at 256×256 every avoided allocation of a full activation saves
+ * a pass of page faults.
  */
 final class Scopes {
     private Scopes() {

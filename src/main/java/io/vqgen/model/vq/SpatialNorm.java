@@ -14,6 +14,6 @@ record SpatialNorm(GroupNorm norm, Conv convY, Conv convB) implements Norm {
         Shape fs = f.getShape();
         NDArray z = Resize.nearest(zq, fs.get(2), fs.get(3));
         z.attach(f.getManager());
-        return norm.forward(f).mul(convY.forward(z)).add(convB.forward(z));
+        return norm.forward(f).muli(convY.forward(z)).addi(convB.forward(z));
     }
 }

@@ -13,7 +13,7 @@ import java.util.List;
  * <p>Keys that diffusers 0.24.0 reads are honoured with its defaults. {@code mid_block_add_attention} and
  * {@code force_upcast} only exist from diffusers 0.25 on (0.24.0 ignores them); where present they mean what
  * they mean there: no attention in the mid blocks, and run the VQ-VAE in float32 even when the rest of the
- * pipeline is loaded in float16/bfloat16. {@code sample_size} and {@code scaling_factor} are informative:
+ * pipeline is loaded in float16. {@code sample_size} and {@code scaling_factor} are informative:
  * {@code VQModel.decode} uses neither.
  *
  * @param vqEmbedDim codebook vector size ({@code vq_embed_dim}, defaults to {@code latent_channels})

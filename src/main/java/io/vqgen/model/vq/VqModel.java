@@ -2,13 +2,18 @@ package io.vqgen.model.vq;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.vqgen.model.vq.VqConfig.NormType;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.ModelFolder;
 import io.vqgen.weights.StateDict;
+
+import java.util.function.UnaryOperator;
 
 /**
  * The VQ-VAE of VQ-Diffusion (diffusers 0.24.0 {@code VQModel}): codebook lookup and decoder (token grid →
@@ -17,7 +22,11 @@ import io.vqgen.weights.StateDict;
  * <p>Weights live in the model's own manager (a child of the one given to {@link #load}), on the device of the
  * load options, in their dtype (float32 when the config says {@code force_upcast}). Each call works in a child
  * manager that it closes; its result is attached to the manager of the call's input array. Float results are
- * float32 for float32, float16 and bfloat16 weights. Thread-safe: calls share only the immutable weights.
+ * float32 for float32 and float16 weights. Thread-safe: calls share only the immutable weights.
+ *
+ * <p>decode, encode and quantize run image by image: libtorch picks its convolution algorithm by batch size,
+ * which moves results by ~3e-6 — enough to flip an 8-bit pixel or a near-tie token. So an image never depends
+ * on the batch it came in (see DESIGN: determinism), and peak memory is one image's activations.
  */
 public final class VqModel implements AutoCloseable {
     /** The component folder in a diffusers pipeline. */
@@ -125,9 +134,11 @@ public final class VqModel implements AutoCloseable {
         requireMaps("decode", latents, config.vqEmbedDim(), "vq_embed_dim");
         NDManager caller = latents.getManager();
         try (NDManager scope = manager.newSubManager()) {
-            NDArray zq = own(latents, scope, dtype);
-            NDArray z = postQuantConv.forward(zq);
-            return result(decoder.forward(z, config.normType() == NormType.SPATIAL ? zq : null), caller);
+            NDArray out = perImage(own(latents, scope, dtype), zq -> {
+                NDArray z = postQuantConv.forward(zq);
+                return decoder.forward(z, config.normType() == NormType.SPATIAL ? zq : null);
+            });
+            return result(out, caller);
         }
     }
 
@@ -148,8 +159,8 @@ public final class VqModel implements AutoCloseable {
         requireMaps("encode", images, config.inChannels(), "in_channels");
         NDManager caller = images.getManager();
         try (NDManager scope = manager.newSubManager()) {
-            NDArray h = encoder.forward(own(images, scope, dtype));
-            return result(quantConv.forward(h), caller);
+            NDArray out = perImage(own(images, scope, dtype), x -> quantConv.forward(encoder.forward(x)));
+            return result(out, caller);
         }
     }
 
@@ -165,8 +176,9 @@ public final class VqModel implements AutoCloseable {
         Shape s = latents.getShape();
         NDManager caller = latents.getManager();
         try (NDManager scope = manager.newSubManager()) {
-            NDArray z = own(latents, scope, DataType.FLOAT32).transpose(0, 2, 3, 1).reshape(-1, s.get(1));
-            return result(quantizer.nearest(z).reshape(s.get(0), s.get(2) * s.get(3)), caller);
+            NDArray out = perImage(own(latents, scope, DataType.FLOAT32), z -> quantizer.nearest(
+                    z.transpose(0, 2, 3, 1).reshape(-1, s.get(1))).reshape(1, s.get(2) * s.get(3)));
+            return result(out, caller);
         }
     }
 
@@ -201,6 +213,25 @@ public final class VqModel implements AutoCloseable {
         manager.close();
     }
 
+    /**
+     * Applies {@code f} to each image [1, ...] of a batch in its own child scope and stacks the results along
+     * axis 0; the batch itself is consumed.
+     */
+    private static NDArray perImage(NDArray batch, UnaryOperator<NDArray> f) {
+        long n = batch.getShape().get(0);
+        if (n == 1) {
+            return Scopes.advance(batch, f);
+        }
+        NDList parts = new NDList();
+        for (long i = 0; i < n; i++) {
+            parts.add(Scopes.advance(batch.get(new NDIndex("{}:{}", i, i + 1)), f));
+        }
+        batch.close();
+        NDArray out = NDArrays.concat(parts);
+        parts.close();
+        return out;
+    }
+
     /** A copy of a caller's array in the call's scope, on the model's device, in the given dtype. */
     private NDArray own(NDArray input, NDManager scope, DataType type) {
         NDArray copy = input.toDevice(manager.getDevice(), true);
@@ -217,9 +248,9 @@ public final class VqModel implements AutoCloseable {
 
     private static void requireMaps(String call, NDArray x, int channels, String key) {
         Shape s = x.getShape();
-        if (s.dimension() != 4 || s.get(1) != channels || !x.getDataType().isFloating()) {
-            throw new IllegalArgumentException(call + ": expected float [B, " + channels + ", H, W] (" + key + " = "
-                    + channels + "), got " + x.getDataType() + " " + s);
+        if (s.dimension() != 4 || s.get(0) < 1 || s.get(1) != channels || !x.getDataType().isFloating()) {
+            throw new IllegalArgumentException(call + ": expected float [B ≥ 1, " + channels + ", H, W] (" + key
+                    + " = " + channels + "), got " + x.getDataType() + " " + s);
         }
     }
 }

@@ -143,21 +143,15 @@ class VqModelEncoderTest {
         }
     }
 
-    /** Images → token grids: the grid size follows the downsampling factor, and batching changes nothing. */
+    /** Images → token grids: the grid size follows the downsampling factor. */
     @Test
-    void tokensFromImageIsEncodeThenQuantizePerImage() {
+    void tokensFromImageIsEncodeThenQuantize() {
         int f = config.downsampleFactor();
         try (NDManager m = NDManager.newBaseManager(); VqModel vq = VqModel.load(folder, LoadOptions.cpuFloat32(), m)) {
             NDArray images = m.randomUniform(-1, 1, new Shape(2, config.inChannels(), 4L * f, 3L * f));
             NDArray tokens = vq.tokensFromImage(images);
             assertEquals(new Shape(2, 12), tokens.getShape());
             assertArrayEquals(vq.quantize(vq.encode(images)).toLongArray(), tokens.toLongArray());
-            NDArray latents = vq.encode(images);
-            for (int i = 0; i < 2; i++) {
-                NDArray alone = vq.encode(images.get(i + ":" + (i + 1)));
-                double diff = Goldens.maxAbsDiff(alone, latents.get(i + ":" + (i + 1)));
-                assertTrue(diff <= 1e-6, "image " + i + " encoded alone vs in the batch: " + diff);
-            }
         }
     }
 

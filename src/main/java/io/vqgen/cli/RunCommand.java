@@ -1,0 +1,29 @@
+package io.vqgen.cli;
+
+import io.vqgen.job.GenerateJob;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code vqgen run JOBFILE [--set key=value …]}: the Spark generation job, in local mode unless a master is set. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run a generation job (a .properties job file, see jobs/ and README).",
+                "Uses Spark local[*] unless spark.master is set (job file, --set or spark-submit)."})
+public final class RunCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "JOBFILE", description = "the job file")
+    Path jobFile;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "override a job file key (repeatable); spark.* keys go to the Spark configuration")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        return GenerateJob.run(jobFile, overrides, System.out, System.err);
+    }
+}

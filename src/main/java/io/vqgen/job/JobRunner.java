@@ -1,0 +1,216 @@
+package io.vqgen.job;
+
+import io.vqgen.pipeline.NoiseMode;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.SerializableConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
+
+/**
+ * The generation job on the driver: check everything that can be checked before work starts (model folder,
+ * output location, input table and its columns), plan the rows, then generate them in commits of
+ * {@code rows_per_commit} rows. Each commit is one Spark write job: tasks generate and store images while
+ * Spark's commit protocol writes their manifest rows to {@code manifest/run_id=<run>/}; a failed or
+ * speculative task attempt's manifest file is never committed, and its image objects are overwritten by the
+ * attempt that succeeds. A run that dies keeps every finished commit, and the next run skips what they hold.
+ */
+public final class JobRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
+
+    private JobRunner() {
+    }
+
+    public static RunSummary run(SparkSession spark, JobConfig config, GeneratorFactory factory) {
+        Instant started = Instant.now();
+        LOG.info("run {}: settings {}", config.runId(), config.maskedSettings());
+        if (config.sampling().noise() == NoiseMode.REFERENCE) {
+            LOG.warn("noise=reference: an image depends on its batch neighbours, so output changes with batch_size,"
+                    + " partitioning and retries; use per-image for reproducible datasets");
+        }
+        ModelCheck model = ModelCheck.of(config.model());
+        if (config.sampling().steps() > model.trainTimesteps()) {
+            throw new JobException("steps: " + config.sampling().steps() + " exceeds the model's num_train_timesteps ("
+                    + model.trainTimesteps() + ")");
+        }
+        JobConfig job = config.with(Map.of("model", model.dir().toString()));
+        SparkContext sc = spark.sparkContext();
+        Configuration hadoopConf = sc.hadoopConfiguration();
+        // spark.hadoop.* reach a session built from this job's settings anyway; this covers an existing session.
+        job.sparkSettings().forEach((k, v) -> {
+            if (k.startsWith("spark.hadoop.")) {
+                hadoopConf.set(k.substring("spark.hadoop.".length()), v);
+            }
+        });
+        OutputLayout layout = prepareOutput(job, hadoopConf);
+        Dataset<Row> input = readInput(spark, job);
+
+        Dataset<Row> rows = PromptPlan.build(input, job, okImages(spark, layout, hadoopConf))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> plan = rows.filter(col(PromptPlan.TODO));
+        JobMetrics metrics = JobMetrics.register(sc);
+        Broadcast<SerializableConfiguration> conf = SerializableConfiguration.broadcast(sc, hadoopConf);
+        Progress progress = new Progress();
+        try {
+            Row counts = rows.agg(count(lit(1)), sum(when(col(PromptPlan.TODO), 1L).otherwise(0L))).first();
+            progress.inputRows = counts.getLong(0);
+            progress.planned = counts.isNullAt(1) ? 0 : counts.getLong(1);
+            progress.commits = (int) Math.ceil(progress.planned / (double) job.rowsPerCommit());
+            LOG.info("run {}: {} input rows, {} already done, {} to do in {} commit(s)", job.runId(),
+                    progress.inputRows, progress.inputRows - progress.planned, progress.planned, progress.commits);
+            PartitionTask task = new PartitionTask(job, model.trainTimesteps(), factory, layout, conf, metrics);
+            int partitions = job.partitions() > 0 ? job.partitions() : sc.defaultParallelism();
+            for (int c = 0; c < progress.commits; c++) {
+                Dataset<Row> commit = progress.commits == 1 ? plan
+                        : plan.filter(pmod(xxhash64(col(PlannedRow.ID)), lit(progress.commits)).equalTo(c));
+                sc.setJobDescription("vqgen run " + job.runId() + ": commit " + (c + 1) + " of " + progress.commits);
+                commit.repartition(partitions, col(PlannedRow.ID))
+                        .mapPartitions(task, Encoders.row(ManifestSchema.of(job.inlineImages())))
+                        .write().mode(SaveMode.Append).parquet(layout.manifestPartition(job.runId()));
+                LOG.info("run {}: commit {} of {} done", job.runId(), c + 1, progress.commits);
+            }
+            RunSummary summary = summarize(spark, job, layout, started, progress, metrics, "succeeded", null);
+            LOG.info(summary.describe());
+            return summary;
+        } catch (Exception e) {
+            // Spark's own failures are checked SparkExceptions: record every failure, then rethrow it as it is.
+            try {
+                summarize(spark, job, layout, started, progress, metrics, "failed", ErrorText.of(rootCause(e)));
+            } catch (RuntimeException second) {
+                e.addSuppressed(second);
+            }
+            throw e;
+        } finally {
+            sc.setJobDescription(null);
+            rows.unpersist();
+            conf.unpersist();
+        }
+    }
+
+    private static final class Progress {
+        long inputRows;
+        long planned;
+        int commits;
+    }
+
+    /** Qualifies the output root and proves it writable (a probe object under runs/). */
+    private static OutputLayout prepareOutput(JobConfig job, Configuration hadoopConf) {
+        Path root = new Path(job.output());
+        try {
+            FileSystem fs = root.getFileSystem(hadoopConf);
+            OutputLayout layout = new OutputLayout(fs.makeQualified(root).toString());
+            Path runs = new Path(layout.runs());
+            if (!fs.mkdirs(runs)) {
+                throw new IOException("cannot create " + runs);
+            }
+            Path probe = new Path(runs, "." + job.runId() + ".probe");
+            fs.create(probe, true).close();
+            fs.delete(probe, false);
+            return layout;
+        } catch (IOException | RuntimeException e) {
+            throw new JobException("output " + job.output() + ": cannot write there (" + ErrorText.of(e) + ")", e);
+        }
+    }
+
+    private static Dataset<Row> readInput(SparkSession spark, JobConfig job) {
+        Dataset<Row> input;
+        try {
+            // mergeSchema: files written at different times may differ in their optional override columns.
+            input = spark.read().option("mergeSchema", "true").parquet(job.input());
+        } catch (Exception e) {
+            throw new JobException("input " + job.input() + ": cannot read a Parquet table there ("
+                    + ErrorText.of(e) + ")", e);
+        }
+        InputSchema.check(input.schema(), job, job.input());
+        return input;
+    }
+
+    /** (id, image_index) of every image an earlier run (or an earlier commit of this one) stored. */
+    private static Dataset<Row> okImages(SparkSession spark, OutputLayout layout, Configuration hadoopConf) {
+        Dataset<Row> manifest = exists(layout.manifest(), hadoopConf)
+                ? spark.read().schema(PromptPlan.RESUME_COLUMNS).parquet(layout.manifest())
+                : spark.createDataFrame(List.of(), org.apache.spark.sql.types.StructType.fromDDL(PromptPlan.RESUME_COLUMNS));
+        return manifest.filter(col("status").equalTo(ManifestSchema.OK)).select("id", "image_index");
+    }
+
+    private static RunSummary summarize(SparkSession spark, JobConfig job, OutputLayout layout, Instant started,
+                                        Progress progress, JobMetrics metrics, String status, String error) {
+        Map<String, Long> counts = new HashMap<>();
+        String partition = layout.manifestPartition(job.runId());
+        if (exists(partition, spark.sparkContext().hadoopConfiguration())) {
+            for (Row r : spark.read().schema(PromptPlan.RESUME_COLUMNS).parquet(partition)
+                    .groupBy("status").count().collectAsList()) {
+                counts.put(r.getString(0), r.getLong(1));
+            }
+        }
+        Instant finished = Instant.now();
+        double wall = Duration.between(started, finished).toMillis() / 1000.0;
+        long ok = counts.getOrDefault(ManifestSchema.OK, 0L);
+        RunSummary summary = new RunSummary(job.runId(), status, error, job.input(), layout.root(), job.model(),
+                started.toString(), finished.toString(), wall, progress.inputRows,
+                progress.inputRows - progress.planned, progress.planned, progress.commits, ok,
+                counts.getOrDefault(ManifestSchema.ERROR, 0L), metrics.generationSeconds().sum(),
+                wall > 0 ? ok / wall : 0, layout.images(), layout.manifest(), layout.summary(job.runId()),
+                job.maskedSettings());
+        try {
+            summary.write(spark.sparkContext().hadoopConfiguration());
+        } catch (IOException e) {
+            throw new JobException("output " + layout.summary(job.runId()) + ": cannot write the run summary ("
+                    + ErrorText.of(e) + ")", e);
+        }
+        return summary;
+    }
+
+    private static boolean exists(String path, Configuration conf) {
+        try {
+            Path p = new Path(path);
+            return p.getFileSystem(conf).exists(p);
+        } catch (IOException e) {
+            throw new JobException("output " + path + ": cannot be read (" + ErrorText.of(e) + ")", e);
+        }
+    }
+
+    /** The innermost cause: what actually went wrong inside Spark's wrappers. */
+    static Throwable rootCause(Throwable t) {
+        Throwable c = t;
+        for (int depth = 0; c.getCause() != null && c.getCause() != c && depth < 32; depth++) {
+            c = c.getCause();
+        }
+        return c;
+    }
+
+    /** The first {@link JobException} in a cause chain, if any (bad input found inside a task). */
+    static JobException jobException(Throwable t) {
+        Throwable c = t;
+        for (int depth = 0; c != null && depth < 32; depth++, c = c.getCause()) {
+            if (c instanceof JobException je) {
+                return je;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,41 @@
+package io.vqgen.job;
+
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The manifest's columns as written by a task. {@code run_id} is not among them: it is the partition
+ * ({@code manifest/run_id=<id>/}) and appears as the last column when {@code <output>/manifest/} is read.
+ */
+public final class ManifestSchema {
+    public static final String OK = "ok";
+    public static final String ERROR = "error";
+
+    private ManifestSchema() {
+    }
+
+    public static StructType of(boolean inlineImages) {
+        StructType s = new StructType()
+                .add("id", DataTypes.StringType)
+                .add("image_index", DataTypes.IntegerType)
+                .add("prompt", DataTypes.StringType)
+                .add("seed", DataTypes.LongType)
+                .add("tokens", DataTypes.createArrayType(DataTypes.IntegerType, false))
+                .add("token_height", DataTypes.IntegerType)
+                .add("token_width", DataTypes.IntegerType)
+                .add("image_uri", DataTypes.StringType)
+                .add("width", DataTypes.IntegerType)
+                .add("height", DataTypes.IntegerType)
+                .add("model", DataTypes.StringType)
+                .add("model_fingerprint", DataTypes.StringType)
+                .add("sampler", DataTypes.StringType)
+                .add("steps", DataTypes.IntegerType)
+                .add("guidance_scale", DataTypes.DoubleType)
+                .add("truncation_rate", DataTypes.DoubleType)
+                .add("noise", DataTypes.StringType)
+                .add("status", DataTypes.StringType, false)
+                .add("error", DataTypes.StringType)
+                .add("elapsed_ms", DataTypes.LongType);
+        return inlineImages ? s.add("image", DataTypes.BinaryType) : s;
+    }
+}

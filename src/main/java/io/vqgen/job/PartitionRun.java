@@ -1,0 +1,158 @@
+package io.vqgen.job;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.TaskContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.util.TaskCompletionListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * One task's work over its partition, as the iterator of manifest rows that Spark's writer pulls. Rows are
+ * validated as they arrive (rejected rows come out at once as error rows); valid rows' images are queued and
+ * generated {@code batch_size} images at a time on this thread, while a single writer thread encodes and
+ * stores the previous batch. At most {@value #WRITES_IN_FLIGHT} batches wait for the writer, so memory stays
+ * bounded and generation only pauses when storage is the bottleneck.
+ */
+final class PartitionRun implements Iterator<Row> {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionRun.class);
+    private static final int WRITES_IN_FLIGHT = 2;
+
+    private final Iterator<Row> input;
+    private final JobConfig config;
+    private final RowValidator validator;
+    private final GeneratorFactory factory;
+    private final OutputLayout layout;
+    private final Configuration hadoopConf;
+    private final JobMetrics metrics;
+    private final int partition;
+
+    private final ArrayDeque<ImageTask> pending = new ArrayDeque<>();
+    private final ArrayDeque<Row> ready = new ArrayDeque<>();
+    private final ArrayDeque<Future<List<ManifestRecord>>> writes = new ArrayDeque<>();
+    private ExecutorService writer;
+    private BatchRunner runner;
+    private ImageSink sink;
+    private String device;
+    private int batches;
+
+    PartitionRun(Iterator<Row> input, JobConfig config, int maxSteps, GeneratorFactory factory, OutputLayout layout,
+                 Configuration hadoopConf, JobMetrics metrics) {
+        this.input = input;
+        this.config = config;
+        this.validator = new RowValidator(config, maxSteps);
+        this.factory = factory;
+        this.layout = layout;
+        this.hadoopConf = hadoopConf;
+        this.metrics = metrics;
+        TaskContext task = TaskContext.get();
+        this.partition = task == null ? 0 : task.partitionId();
+        if (task != null) {
+            task.addTaskCompletionListener((TaskCompletionListener) ctx -> stopWriter());
+        }
+    }
+
+    @Override
+    public boolean hasNext() {
+        while (ready.isEmpty()) {
+            if (input.hasNext() || !pending.isEmpty()) {
+                step();
+            } else if (!writes.isEmpty()) {
+                collect(writes.removeFirst());
+            } else {
+                stopWriter();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public Row next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        return ready.removeFirst();
+    }
+
+    /** Reads rows until a batch is full (or the input ends), generates it and hands it to the writer. */
+    private void step() {
+        while (pending.size() < config.batchSize() && input.hasNext()) {
+            PlannedRow row = PlannedRow.from(input.next());
+            RowValidator.Verdict verdict = validator.check(row);
+            if (verdict.error() != null) {
+                emit(ManifestRecord.rejected(row, config.model(), verdict.error()));
+            } else {
+                for (int index : verdict.work().indices()) {
+                    pending.add(new ImageTask(verdict.work(), index));
+                }
+            }
+        }
+        if (pending.size() >= config.batchSize() || (!input.hasNext() && !pending.isEmpty())) {
+            List<ImageTask> batch = new ArrayList<>(config.batchSize());
+            while (batch.size() < config.batchSize() && !pending.isEmpty()) {
+                batch.add(pending.removeFirst());
+            }
+            generate(batch);
+        }
+        while (!writes.isEmpty() && (writes.peekFirst().isDone() || writes.size() > WRITES_IN_FLIGHT)) {
+            collect(writes.removeFirst());
+        }
+    }
+
+    private void generate(List<ImageTask> batch) {
+        if (runner == null) {
+            device = DeviceChoice.forTask(config.device());
+            ImageGenerator generator = GeneratorCache.get(factory, Path.of(config.model()), device, config.dtype());
+            runner = new BatchRunner(generator);
+            sink = new ImageSink(layout, hadoopConf, generator, config.model(), config.inlineImages());
+            writer = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "vqgen-writer-" + partition);
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        long start = System.nanoTime();
+        List<Outcome> outcomes = runner.run(batch);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        metrics.generationSeconds().add(seconds);
+        batches++;
+        long rows = batch.stream().map(ImageTask::item).distinct().count();
+        LOG.info("partition {} batch {} on {}: {} rows, {} images, {} s, {} images/s", partition, batches, device,
+                rows, batch.size(), String.format("%.2f", seconds), String.format("%.2f", batch.size() / seconds));
+        writes.addLast(writer.submit(() -> sink.write(outcomes)));
+    }
+
+    private void collect(Future<List<ManifestRecord>> write) {
+        try {
+            write.get().forEach(this::emit);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while storing images", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("storing images failed: " + ErrorText.of(e.getCause()), e.getCause());
+        }
+    }
+
+    private void emit(ManifestRecord record) {
+        metrics.count(record);
+        ready.addLast(record.toRow(config.inlineImages()));
+    }
+
+    private void stopWriter() {
+        if (writer != null) {
+            writer.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.vqgen.job;
+
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.util.SerializableConfiguration;
+
+import java.util.Iterator;
+
+/** The function every task runs over its partition of planned rows; all it carries is small and serialisable. */
+final class PartitionTask implements MapPartitionsFunction<Row, Row> {
+    private static final long serialVersionUID = 1L;
+
+    private final JobConfig config;
+    private final int maxSteps;
+    private final GeneratorFactory factory;
+    private final OutputLayout layout;
+    private final Broadcast<SerializableConfiguration> hadoopConf;
+    private final JobMetrics metrics;
+
+    PartitionTask(JobConfig config, int maxSteps, GeneratorFactory factory, OutputLayout layout,
+                  Broadcast<SerializableConfiguration> hadoopConf, JobMetrics metrics) {
+        this.config = config;
+        this.maxSteps = maxSteps;
+        this.factory = factory;
+        this.layout = layout;
+        this.hadoopConf = hadoopConf;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+        return new PartitionRun(rows, config, maxSteps, factory, layout, hadoopConf.value().value(), metrics);
+    }
+}

@@ -1,0 +1,12 @@
+package io.vqgen.job;
+
+import io.vqgen.pipeline.SamplingOptions;
+
+/**
+ * A valid row and the images still to make from it.
+ *
+ * @param baseSeed image {@code i} uses {@code baseSeed + i} (see {@link Seeds})
+ * @param indices  the image indices to generate (those not yet {@code ok} in the manifest), ascending
+ */
+record WorkItem(String id, String prompt, SamplingOptions sampling, long baseSeed, int[] indices) {
+}

@@ -1,0 +1,148 @@
+package io.vqgen.job;
+
+import io.vqgen.pipeline.GeneratedImage;
+import io.vqgen.pipeline.GenerationRequest;
+import io.vqgen.pipeline.ModelIdentity;
+import io.vqgen.pipeline.SamplingOptions;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * TEST DOUBLE for the VQ-Diffusion pipeline, to test the job's mechanics without a model: each image's token
+ * grid is a pure function of (prompt, seed, sampling options) — {@link #tokens} — and its pixels a pure function
+ * of the grid, so a test can compute what every manifest row and PNG must hold. Token grids are 3×4 and images
+ * 16×12 (not square, to catch swapped height/width).
+ * <p>
+ * Behaviours for tests, driven by the prompt or by static switches (Spark local mode shares this JVM):
+ * a prompt containing {@code [oom]} fails whenever its batch holds more than one image (like an accelerator
+ * running out of memory); {@code [fail]} always fails; {@link #CRASH_AFTER} kills the task with an
+ * {@link Error} once that many images have been made (a run that dies part-way; with {@link #crashOnce} the
+ * retried task succeeds).
+ */
+public final class FakeGenerator implements ImageGenerator {
+    static final int TOKEN_HEIGHT = 3;
+    static final int TOKEN_WIDTH = 4;
+    static final int SCALE = 4;
+    static final int CODEBOOK = 64;
+
+    /** Sizes (images) of every generate call, in call order. */
+    static final Queue<Integer> CALLS = new ConcurrentLinkedQueue<>();
+    /** Images that may still be made; a call that needs more crashes, and so does every later one. */
+    static final AtomicLong CRASH_AFTER = new AtomicLong(Long.MAX_VALUE);
+    /** After crashing once, work again (a task that Spark retries succeeds). */
+    static volatile boolean crashOnce;
+
+    /** Not an Exception, so the job's batch retry does not catch it: the task (and the run) fails. */
+    static final class SimulatedCrash extends Error {
+        SimulatedCrash() {
+            super("simulated executor crash");
+        }
+    }
+
+    private final ModelIdentity identity;
+
+    FakeGenerator(String modelDir) {
+        this.identity = new ModelIdentity(modelDir, "sha256:fake-" + Integer.toHexString(modelDir.hashCode()));
+    }
+
+    static void reset() {
+        CALLS.clear();
+        CRASH_AFTER.set(Long.MAX_VALUE);
+        crashOnce = false;
+    }
+
+    /** The token grid the double makes for this prompt, seed and sampling options. */
+    static int[] tokens(String prompt, long seed, SamplingOptions sampling) {
+        long h = 1125899906842597L;
+        for (byte b : (prompt + "|" + sampling.samplerName() + "|" + sampling.steps() + "|" + sampling.guidanceScale()
+                + "|" + sampling.truncationRate() + "|" + sampling.noise().label()).getBytes(StandardCharsets.UTF_8)) {
+            h = 31 * h + b;
+        }
+        SplittableRandom random = new SplittableRandom(h ^ seed * 0x9E3779B97F4A7C15L);
+        return random.ints(TOKEN_HEIGHT * TOKEN_WIDTH, 0, CODEBOOK).toArray();
+    }
+
+    static int rgbOf(int token) {
+        return ((token * 37) & 0xff) << 16 | ((token * 91) & 0xff) << 8 | ((token * 53) & 0xff);
+    }
+
+    @Override
+    public List<GeneratedImage> generate(List<GenerationRequest> requests) {
+        int total = requests.stream().mapToInt(GenerationRequest::images).sum();
+        CALLS.add(total);
+        for (GenerationRequest r : requests) {
+            if (r.prompt().contains("[fail]")) {
+                throw new IllegalStateException("simulated failure for '" + r.prompt() + "'");
+            }
+            if (r.prompt().contains("[oom]") && total > 1) {
+                throw new IllegalStateException("simulated out of memory for a batch of " + total + " images");
+            }
+        }
+        if (CRASH_AFTER.addAndGet(-total) < 0) {
+            if (crashOnce) {
+                CRASH_AFTER.set(Long.MAX_VALUE);
+            }
+            throw new SimulatedCrash();
+        }
+        List<GeneratedImage> out = new ArrayList<>();
+        for (int r = 0; r < requests.size(); r++) {
+            GenerationRequest req = requests.get(r);
+            for (int i = 0; i < req.images(); i++) {
+                int[] grid = tokens(req.prompt(), req.seeds()[i], req.sampling());
+                int w = TOKEN_WIDTH * SCALE;
+                int h = TOKEN_HEIGHT * SCALE;
+                byte[] rgb = new byte[w * h * 3];
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        int c = rgbOf(grid[(y / SCALE) * TOKEN_WIDTH + x / SCALE]);
+                        int o = (y * w + x) * 3;
+                        rgb[o] = (byte) (c >> 16);
+                        rgb[o + 1] = (byte) (c >> 8);
+                        rgb[o + 2] = (byte) c;
+                    }
+                }
+                out.add(new GeneratedImage(r, i, req.seeds()[i], grid, TOKEN_HEIGHT, TOKEN_WIDTH, rgb, null, w, h));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public ModelIdentity identity() {
+        return identity;
+    }
+
+    @Override
+    public byte[] encodePng(GeneratedImage image) {
+        BufferedImage img = new BufferedImage(image.width(), image.height(), BufferedImage.TYPE_INT_RGB);
+        byte[] rgb = image.rgb();
+        for (int y = 0; y < image.height(); y++) {
+            for (int x = 0; x < image.width(); x++) {
+                int o = (y * image.width() + x) * 3;
+                img.setRGB(x, y, (rgb[o] & 0xff) << 16 | (rgb[o + 1] & 0xff) << 8 | (rgb[o + 2] & 0xff));
+            }
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(img, "png", bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,111 @@
+package io.vqgen.job;
+
+import io.vqgen.cli.Main;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code vqgen run JOBFILE [--set key=value …]} and the spark-submit main: exit codes and what they print. */
+class GenerateJobCliTest {
+    @TempDir
+    Path tmp;
+    Path jobFile;
+
+    private record Result(int code, String out, String err) {
+    }
+
+    @BeforeEach
+    void setUp() throws IOException {
+        JobTestSupport.spark();
+        FakeGenerator.reset();
+        Path model = JobTestSupport.model(tmp.resolve("model"));
+        Path input = JobTestSupport.prompts(tmp.resolve("prompts.parquet"),
+                JobTestSupport.row("c1", "a cat"), JobTestSupport.row("c2", "a dog"));
+        jobFile = Files.writeString(tmp.resolve("job.properties"), String.join("\n",
+                "input=" + input, "output=" + tmp.resolve("unused"), "model=" + model, "steps=5",
+                "generator=" + FakeGeneratorFactory.class.getName(), "spark.ui.enabled=false", ""));
+    }
+
+    private static Result main(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Result(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void runsAJobFileAndSaysWhereImagesAndManifestAre() throws IOException {
+        Path output = tmp.resolve("out");
+        Result r = main("run", jobFile.toString(), "--set", "output=" + output, "--set", "run_id=cli-run");
+
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(4, lines.size(), r.out());
+        assertTrue(lines.get(0).startsWith("run cli-run succeeded: 2 images ok, 0 error rows; 2 input rows"), lines.get(0));
+        assertEquals("images:   file:" + output + "/images/", lines.get(1));
+        assertEquals("manifest: file:" + output + "/manifest/   (this run: run_id=cli-run)", lines.get(2));
+        assertEquals("summary:  file:" + output + "/runs/cli-run.json", lines.get(3));
+        assertTrue(Files.isRegularFile(output.resolve("images/c1/0.png")));
+        assertTrue(Files.isRegularFile(output.resolve("images/c2/0.png")));
+        assertTrue(Files.isDirectory(output.resolve("manifest/run_id=cli-run")));
+    }
+
+    @Test
+    void badJobFilesAndInputsExitWith2AndOneLine() {
+        Path missing = tmp.resolve("missing.properties");
+        assertEquals(new Result(2, "", "vqgen run: job file " + missing + ": not found\n"), main("run", missing.toString()));
+        assertEquals(new Result(2, "", "vqgen run: job file " + jobFile + " with --set: steps: expected an integer, got 'x'\n"),
+                main("run", jobFile.toString(), "--set", "steps=x"));
+
+        Result badColumn = main("run", jobFile.toString(), "--set", "prompt_column=text");
+        assertEquals(2, badColumn.code());
+        assertTrue(badColumn.err().startsWith("vqgen run: input ") && badColumn.err().contains("column 'text' not found"),
+                badColumn.err());
+        assertEquals(1, badColumn.err().lines().count(), "one line: " + badColumn.err());
+
+        Result brokenModel = main("run", jobFile.toString(), "--set", "generator=" + BrokenModelFactory.class.getName(),
+                "--set", "output=" + tmp.resolve("broken"));
+        assertEquals(2, brokenModel.code());
+        assertTrue(brokenModel.err().startsWith("vqgen run: model ") && brokenModel.err().contains("could not be loaded"),
+                brokenModel.err());
+    }
+
+    @Test
+    void aRunThatFailsExitsWith1() {
+        FakeGenerator.CRASH_AFTER.set(0);
+        Result r = main("run", jobFile.toString(), "--set", "output=" + tmp.resolve("crash"), "--set", "run_id=crash");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("vqgen run: run crash failed: SimulatedCrash: simulated executor crash"), r.err());
+    }
+
+    @Test
+    void theSparkSubmitMainTakesTheSameArguments() {
+        PrintStream sink = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(2, GenerateJob.run(new String[] {}, sink, new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertEquals("usage: GenerateJob JOBFILE [--set key=value ...]\n", err.toString(StandardCharsets.UTF_8));
+        assertEquals(0, GenerateJob.run(new String[] {jobFile.toString(), "--set", "output=" + tmp.resolve("submit")},
+                sink, sink));
+        assertTrue(Files.isRegularFile(tmp.resolve("submit/images/c1/0.png")));
+    }
+}
