@@ -1,10 +1,15 @@
 package io.vqgen.cluster;
 
+import io.vqgen.captions.Caption;
+import io.vqgen.captions.CocoCaptionsReader;
+import io.vqgen.captions.CocoFiles;
+import io.vqgen.cli.Main;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,12 +21,14 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Spark's GPU scheduling across real JVMs: a standalone master and two workers on 127.0.0.1, each worker
  * advertising one fake GPU (worker 0: address "0", worker 1: address "1"), one executor per worker with
- * {@code spark.executor.resource.gpu.amount=1} and {@code spark.task.resource.gpu.amount=1}.
+ * {@code spark.executor.resource.gpu.amount=1} and {@code spark.task.resource.gpu.amount=1}. The application
+ * reads a prompt table made by {@code prepare-captions} from an MSCOCO-format file.
  */
 class StandaloneClusterTest {
     private static final int PARTITIONS = 8;
@@ -38,12 +45,22 @@ class StandaloneClusterTest {
             "spark.executor.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
 
     private static StandaloneCluster cluster;
+    private static Path prompts;
+    private static Set<String> annotationIds;
 
     @BeforeAll
     static void startCluster() throws IOException, InterruptedException {
         Path dir = Path.of("target", "standalone-cluster").toAbsolutePath();
         deleteTree(dir);
         cluster = StandaloneCluster.start(dir, 2, 1, 1024, 1, Duration.ofMinutes(3));
+
+        // the prompt table comes from an MSCOCO-format annotation file through prepare-captions
+        Path annotations = CocoFiles.write(dir, "captions_val2014.json", CocoFiles.generated(40));
+        prompts = dir.resolve("prompts");
+        assertEquals(0, Main.run("prepare-captions", "--format", "coco", "--input", annotations.toString(),
+                "--output", prompts.toString()));
+        annotationIds = new CocoCaptionsReader().read(annotations).rows().stream().map(Caption::id)
+                .collect(Collectors.toSet());
     }
 
     @AfterAll
@@ -58,18 +75,21 @@ class StandaloneClusterTest {
         Path out = cluster.dir().resolve("probe.tsv");
         Path markers = cluster.dir().resolve("markers");
         StandaloneCluster.Submission run = cluster.submit(GpuProbeApp.class.getName(), appJar(), GPU_CONF,
-                List.of(out.toString(), Integer.toString(PARTITIONS), markers.toString()), Duration.ofMinutes(4));
+                List.of(prompts.toString(), out.toString(), Integer.toString(PARTITIONS), markers.toString()),
+                Duration.ofMinutes(4));
         assertEquals(0, run.exitCode(), () -> "driver failed:\n" + tail(run) + "\n" + diagnostics());
 
         List<String[]> tasks = rows(out);
         assertEquals(PARTITIONS, tasks.size());
+        assertEveryPromptOnce(tasks);
         assertEquals(Set.of("0", "1"), tasks.stream().map(t -> t[3]).collect(Collectors.toSet()),
                 "every task got one of the workers' GPU addresses, and both were used");
         Map<String, Set<String>> addressesByPid = tasks.stream().collect(Collectors.groupingBy(t -> t[2],
                 Collectors.mapping(t -> t[3], Collectors.toSet())));
         assertEquals(2, addressesByPid.size(), "two executor JVMs: " + addressesByPid.keySet());
         addressesByPid.values().forEach(a -> assertEquals(1, a.size(), "an executor keeps its one GPU: " + a));
-        assertTrue(!addressesByPid.containsKey(Long.toString(ProcessHandle.current().pid())), "tasks ran outside the test JVM");
+        assertFalse(addressesByPid.containsKey(Long.toString(ProcessHandle.current().pid())),
+                "tasks ran outside the test JVM");
 
         Set<String> resources = tasks.stream().map(t -> t[4]).collect(Collectors.toSet());
         try (Stream<Path> built = Files.list(markers)) {
@@ -87,7 +107,8 @@ class StandaloneClusterTest {
         Path gate = cluster.dir().resolve("gate-kill");
         int partitions = 4;
         StandaloneCluster.Driver driver = cluster.launchDriver(GpuProbeApp.class.getName(), appJar(), GPU_CONF,
-                List.of(out.toString(), Integer.toString(partitions), markers.toString(), gate.toString()));
+                List.of(prompts.toString(), out.toString(), Integer.toString(partitions), markers.toString(),
+                        gate.toString()));
 
         // both executors are inside their first task (each built its per-JVM resource) and wait at the gate
         Set<Long> running = awaitMarkers(markers, 2, Duration.ofMinutes(3));
@@ -102,10 +123,19 @@ class StandaloneClusterTest {
         List<String[]> tasks = rows(out);
         assertEquals(partitions, tasks.size());
         assertEquals(partitions, tasks.stream().map(t -> t[0]).distinct().count(), "each partition once");
+        assertEveryPromptOnce(tasks);
         assertTrue(tasks.stream().noneMatch(t -> t[2].equals(Long.toString(victim.pid()))),
                 "the killed executor's task finished elsewhere");
         assertTrue(tasks.stream().anyMatch(t -> Integer.parseInt(t[5]) > 0), "a task was retried");
-        assertTrue(Files.readString(run.log(), java.nio.charset.StandardCharsets.ISO_8859_1).contains("Lost executor"), "the driver saw the executor go");
+        assertTrue(Files.readString(run.log(), StandardCharsets.ISO_8859_1).contains("Lost executor"),
+                "the driver saw the executor go");
+    }
+
+    private static void assertEveryPromptOnce(List<String[]> tasks) {
+        List<String> seen = tasks.stream().flatMap(t -> Stream.of(t[6].split(",")))
+                .filter(id -> !id.isEmpty()).toList();
+        assertEquals(annotationIds.size(), seen.size(), "no prompt twice");
+        assertEquals(annotationIds, Set.copyOf(seen), "every prompt of the annotation file");
     }
 
     private static Set<Long> awaitMarkers(Path markers, int count, Duration timeout) throws Exception {
