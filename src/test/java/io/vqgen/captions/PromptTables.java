@@ -21,8 +21,12 @@ public final class PromptTables {
     }
 
     public static List<Map<String, Object>> read(Path file) throws IOException {
+        return read(file, new Configuration());
+    }
+
+    public static List<Map<String, Object>> read(Path file, Configuration conf) throws IOException {
         List<Map<String, Object>> rows = new ArrayList<>();
-        try (ParquetReader<Group> in = ParquetReader.builder(new GroupReadSupport(), file).withConf(new Configuration()).build()) {
+        try (ParquetReader<Group> in = ParquetReader.builder(new GroupReadSupport(), file).withConf(conf).build()) {
             for (Group g = in.read(); g != null; g = in.read()) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 for (Type field : g.getType().getFields()) {
