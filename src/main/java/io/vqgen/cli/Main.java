@@ -20,7 +20,7 @@ import java.io.PrintWriter;
 @Command(name = "vqgen", mixinStandardHelpOptions = true, version = "vqgen 0.1.0",
         description = "VQ-Diffusion text-to-image generation as a batch job.",
         subcommands = {RunCommand.class, GenerateCommand.class, InitModelCommand.class, InspectModelCommand.class,
-            BenchCommand.class, TokenizeCommand.class, PromptsCommand.class})
+            BenchCommand.class, TokenizeCommand.class, PromptsCommand.class, PrepareCaptionsCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_BAD_INPUT = 2;
@@ -38,15 +38,19 @@ public final class Main implements Runnable {
 
     /** Runs the command line with its output and errors going to the given writers. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new Main())
-                .setOut(out)
-                .setErr(err)
-                .setParameterExceptionHandler(Main::badUsage)
-                .setExecutionExceptionHandler(Main::failed);
+        CommandLine cli = commandLine().setOut(out).setErr(err);
         int code = cli.execute(args);
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** The configured command line (exit codes, one-line errors), for callers that redirect its output. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler(Main::badUsage)
+                .setExecutionExceptionHandler(Main::failed);
     }
 
     @Override
