@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * diffusers' VAE {@code Encoder} with {@code double_z=False}: conv_in, DownEncoderBlock2Ds or
- * AttnDownEncoderBlock2Ds (each halving the size except the last), mid block, group norm, SiLU (always SiLU here, whatever act_fn says), conv_out to
- * latent_channels.
+ * AttnDownEncoderBlock2Ds (each halving the size except the last), mid block, group norm, SiLU (always SiLU
+ * here, whatever act_fn says), conv_out to latent_channels.
  */
 record Encoder(Conv convIn, List<DownBlock> downBlocks, MidBlock mid, GroupNorm normOut, Conv convOut) {
 
