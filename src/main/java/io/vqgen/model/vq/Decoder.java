@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * diffusers' VAE {@code Decoder}: conv_in, mid block, UpDecoderBlock2Ds or AttnUpDecoderBlock2Ds
- * (layers_per_block + 1 resnets each, doubling the size except the last), norm, SiLU (always SiLU here, whatever act_fn says), conv_out. With
- * norm_type spatial every norm is a SpatialNorm conditioned on the codebook vectors.
+ * (layers_per_block + 1 resnets each, doubling the size except the last), norm, SiLU (always SiLU here, whatever
+ * act_fn says), conv_out. With norm_type spatial every norm is a SpatialNorm conditioned on the codebook vectors.
  */
 record Decoder(Conv convIn, MidBlock mid, List<UpBlock> upBlocks, Norm normOut, Conv convOut) {
 
