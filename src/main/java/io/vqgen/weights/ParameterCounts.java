@@ -1,5 +1,8 @@
 package io.vqgen.weights;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -44,23 +47,34 @@ final class ParameterCounts {
         return OptionalLong.of(k * d + 2 * size * d + c.require("num_layers") * block + layerNorm(d) + linear(d, k - 1));
     }
 
-    /** diffusers' VQModel (encoder, quantizer, decoder with group norms). */
+    /**
+     * diffusers' VQModel (encoder, quantizer, decoder with group norms; plain or Attn down/up blocks, whose every
+     * resnet is followed by a spatial attention).
+     */
     static OptionalLong vqModel(ComponentConfig c) {
         if (!c.text("norm_type", "group").equals("group") || !c.text("act_fn", "silu").equals("silu")) {
             return OptionalLong.empty();
         }
         long[] channels = c.longs("block_out_channels");
+        Optional<boolean[]> downAttention = blockAttention(c, "down_block_types", "DownEncoderBlock2D",
+                "AttnDownEncoderBlock2D", channels.length);
+        Optional<boolean[]> upAttention = blockAttention(c, "up_block_types", "UpDecoderBlock2D",
+                "AttnUpDecoderBlock2D", channels.length);
+        if (downAttention.isEmpty() || upAttention.isEmpty()) {
+            return OptionalLong.empty();
+        }
         long perBlock = c.require("layers_per_block");
         long latent = c.require("latent_channels");
         long embedDim = c.optional("vq_embed_dim", latent);
         long last = channels[channels.length - 1];
-        long mid = 2 * resnet(last, last) + layerNorm(last) + 4 * linear(last, last);
+        long mid = 2 * resnet(last, last) + (c.flag("mid_block_add_attention", true) ? spatialAttention(last) : 0);
 
         long encoder = conv(c.require("in_channels"), channels[0], 3);
         long in = channels[0];
         for (int b = 0; b < channels.length; b++) {
             for (long r = 0; r < perBlock; r++) {
-                encoder += resnet(r == 0 ? in : channels[b], channels[b]);
+                encoder += resnet(r == 0 ? in : channels[b], channels[b])
+                        + (downAttention.get()[b] ? spatialAttention(channels[b]) : 0);
             }
             encoder += b < channels.length - 1 ? conv(channels[b], channels[b], 3) : 0;
             in = channels[b];
@@ -71,7 +85,8 @@ final class ParameterCounts {
         in = last;
         for (int b = channels.length - 1; b >= 0; b--) {
             for (long r = 0; r <= perBlock; r++) {
-                decoder += resnet(r == 0 ? in : channels[b], channels[b]);
+                decoder += resnet(r == 0 ? in : channels[b], channels[b])
+                        + (upAttention.get()[channels.length - 1 - b] ? spatialAttention(channels[b]) : 0);
             }
             decoder += b > 0 ? conv(channels[b], channels[b], 3) : 0;
             in = channels[b];
@@ -90,6 +105,35 @@ final class ParameterCounts {
     private static long attention(long dim, long contextDim, boolean bias) {
         long b = bias ? dim : 0;
         return dim * dim + b + 2 * (contextDim * dim + b) + linear(dim, dim);
+    }
+
+    /**
+     * Which blocks have attention, from their type names (absent: diffusers' default of one plain block); empty
+     * when a type is neither of the two or the count does not match.
+     */
+    private static Optional<boolean[]> blockAttention(ComponentConfig c, String key, String plain, String attention,
+                                                      int blocks) {
+        JsonNode types = c.json().get(key);
+        if (types == null || types.isNull()) {
+            return blocks == 1 ? Optional.of(new boolean[1]) : Optional.empty();
+        }
+        if (!types.isArray() || types.size() != blocks) {
+            return Optional.empty();
+        }
+        boolean[] out = new boolean[blocks];
+        for (int i = 0; i < blocks; i++) {
+            String type = types.get(i).asText();
+            if (!type.equals(plain) && !type.equals(attention)) {
+                return Optional.empty();
+            }
+            out[i] = type.equals(attention);
+        }
+        return Optional.of(out);
+    }
+
+    /** Group norm, q/k/v and output projections over n channels (the VQ-VAE's one-head spatial attention). */
+    private static long spatialAttention(long n) {
+        return layerNorm(n) + 4 * linear(n, n);
     }
 
     private static long resnet(long in, long out) {

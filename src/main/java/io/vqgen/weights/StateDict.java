@@ -74,6 +74,23 @@ public final class StateDict {
         return tensors.containsKey(name);
     }
 
+    /**
+     * The name under which the checkpoint holds a weight that older writers stored under another name:
+     * {@code name} when present (or when synthesizing), else {@code formerName} when present. A weight stored under
+     * neither is reported with both names and the shape expected.
+     */
+    public String storedName(String name, String formerName, long... expectedShape) {
+        if (tensors.containsKey(name) || synthesizer != null) {
+            return name;
+        }
+        if (tensors.containsKey(formerName)) {
+            return formerName;
+        }
+        throw new WeightsException(component + ": missing tensor '" + name + "' (or '" + formerName
+                + "', its name in older checkpoints; expected shape " + Arrays.toString(expectedShape) + ") in "
+                + sources());
+    }
+
     /** The named weight as an NDArray, floats converted to the target dtype; integers keep theirs (int16 widens to int32). */
     public NDArray take(NDManager manager, String name, long... expectedShape) {
         RawTensor t = raw(name, expectedShape);

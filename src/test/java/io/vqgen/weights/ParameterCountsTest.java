@@ -3,10 +3,14 @@ package io.vqgen.weights;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ai.djl.ndarray.NDManager;
 import io.vqgen.Reference;
+import io.vqgen.model.vq.VqConfig;
+import io.vqgen.model.vq.VqModel;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.OptionalLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,6 +40,45 @@ class ParameterCountsTest {
         ObjectNode vq = (ObjectNode) bench.config("vqvae").deepCopy();
         vq.put("norm_type", "spatial");
         assertTrue(ParameterCounts.vqModel(new ComponentConfig("vqvae", vq)).isEmpty());
+    }
+
+    /**
+     * microsoft/vq-diffusion-ithq's VQ-VAE layout (Attn blocks at the deepest level): the formula counts what
+     * VqModel asks for when built from the ithq preset's config (a synthesizing state dict records every weight;
+     * nothing of the 5.5 GB preset is written), and Attn blocks / mid_block_add_attention change the count by one
+     * attention (group norm and four [C, C] projections) per resnet.
+     */
+    @Test
+    void countWhatVqModelAsksForWithAttentionBlocks() throws IOException {
+        JsonNode ithq;
+        try (InputStream in = ParameterCountsTest.class.getResourceAsStream("/io/vqgen/presets/ithq/vqvae/config.json")) {
+            ithq = new ObjectMapper().readTree(in);
+        }
+        StateDict asked = StateDict.synthesizing(VqModel.COMPONENT, 0, LoadOptions.cpuFloat32());
+        try (NDManager m = NDManager.newBaseManager()) {
+            VqModel.create(VqConfig.fromJson(ithq), asked, m).close();
+        }
+        long total = asked.tensors().values().stream().mapToLong(RawTensor::elementCount).sum();
+        assertTrue(asked.tensors().containsKey("encoder.down_blocks.3.attentions.1.to_out.0.weight"));
+        assertTrue(asked.tensors().containsKey("decoder.up_blocks.0.attentions.2.group_norm.bias"));
+        assertEquals(OptionalLong.of(total), ParameterCounts.vqModel(new ComponentConfig("vqvae", ithq)));
+
+        ObjectNode plain = (ObjectNode) ithq.deepCopy();
+        plain.putArray("down_block_types").add("DownEncoderBlock2D").add("DownEncoderBlock2D").add("DownEncoderBlock2D")
+                .add("DownEncoderBlock2D");
+        plain.putArray("up_block_types").add("UpDecoderBlock2D").add("UpDecoderBlock2D").add("UpDecoderBlock2D")
+                .add("UpDecoderBlock2D");
+        plain.put("mid_block_add_attention", false);
+        JsonNode channels = ithq.get("block_out_channels");
+        long c = channels.get(channels.size() - 1).asLong();
+        long attention = 2 * c + 4 * (c * c + c);
+        // 2 + 3 resnets in the Attn blocks, and the two mid blocks
+        assertEquals(OptionalLong.of(total - 7 * attention), ParameterCounts.vqModel(new ComponentConfig("vqvae", plain)));
+
+        ObjectNode unknown = (ObjectNode) ithq.deepCopy();
+        unknown.putArray("up_block_types").add("CrossAttnUpBlock2D").add("UpDecoderBlock2D").add("UpDecoderBlock2D")
+                .add("UpDecoderBlock2D");
+        assertTrue(ParameterCounts.vqModel(new ComponentConfig("vqvae", unknown)).isEmpty());
     }
 
     private static ComponentConfig config(ModelFolder folder, String component) {

@@ -5,8 +5,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * The mid block's spatial self-attention (diffusers {@code Attention} with {@code _from_deprecated_attn_block},
- * classic {@code AttnProcessor}): normalise, one head over all C channels (the encoder and decoder set
+ * The VQ-VAE's spatial self-attention, in the mid blocks and in AttnDownEncoderBlock2D / AttnUpDecoderBlock2D
+ * (diffusers {@code Attention} with {@code _from_deprecated_attn_block}, classic {@code AttnProcessor}): normalise, one head over all C channels (the encoder and decoder set
  * attention_head_dim = C), softmax(QKᵀ/√C) in float32 whatever the dtype ({@code upcast_softmax}:
  * {@code scores.float()}, even for a float64 model), output projection, then the
  * residual connection. rescale_output_factor is 1 in the VQ-VAE, so there is no division.

@@ -6,9 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * diffusers' VAE {@code Decoder}: conv_in, mid block, UpDecoderBlock2Ds (layers_per_block + 1 resnets each,
- * doubling the size except the last), norm, SiLU (always SiLU here, whatever act_fn says), conv_out. With
- * norm_type spatial every norm is a SpatialNorm conditioned on the codebook vectors.
+ * diffusers' VAE {@code Decoder}: conv_in, mid block, UpDecoderBlock2Ds or AttnUpDecoderBlock2Ds
+ * (layers_per_block + 1 resnets each, doubling the size except the last), norm, SiLU (always SiLU here, whatever
+ * act_fn says), conv_out. With norm_type spatial every norm is a SpatialNorm conditioned on the codebook vectors.
  */
 record Decoder(Conv convIn, MidBlock mid, List<UpBlock> upBlocks, Norm normOut, Conv convOut) {
 
@@ -25,11 +25,15 @@ record Decoder(Conv convIn, MidBlock mid, List<UpBlock> upBlocks, Norm normOut, 
             out = c.channels(c.blocks() - 1 - i);
             String b = p + "up_blocks." + i;
             List<ResnetBlock> resnets = new ArrayList<>();
+            List<Attention> attentions = new ArrayList<>();
             for (int j = 0; j < c.layersPerBlock() + 1; j++) {
                 resnets.add(l.resnet(b + ".resnets." + j, j == 0 ? in : out, out, norm));
+                if (c.upBlockAttention(i)) {
+                    attentions.add(l.attention(b + ".attentions." + j, out, norm));
+                }
             }
             boolean last = i == c.blocks() - 1;
-            blocks.add(new UpBlock(List.copyOf(resnets),
+            blocks.add(new UpBlock(List.copyOf(resnets), List.copyOf(attentions),
                     last ? null : new Upsample(l.conv(b + ".upsamplers.0.conv", out, out, 3, 1, 1))));
         }
         return new Decoder(convIn, mid, List.copyOf(blocks),

@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * diffusers' VAE {@code Encoder} with {@code double_z=False}: conv_in, DownEncoderBlock2Ds (each halving the
- * size except the last), mid block, group norm, SiLU (always SiLU here, whatever act_fn says), conv_out to
- * latent_channels.
+ * diffusers' VAE {@code Encoder} with {@code double_z=False}: conv_in, DownEncoderBlock2Ds or
+ * AttnDownEncoderBlock2Ds (each halving the size except the last), mid block, group norm, SiLU (always SiLU
+ * here, whatever act_fn says), conv_out to latent_channels.
  */
 record Encoder(Conv convIn, List<DownBlock> downBlocks, MidBlock mid, GroupNorm normOut, Conv convOut) {
 
@@ -23,11 +23,15 @@ record Encoder(Conv convIn, List<DownBlock> downBlocks, MidBlock mid, GroupNorm 
             out = c.channels(i);
             String b = p + "down_blocks." + i;
             List<ResnetBlock> resnets = new ArrayList<>();
+            List<Attention> attentions = new ArrayList<>();
             for (int j = 0; j < c.layersPerBlock(); j++) {
                 resnets.add(l.resnet(b + ".resnets." + j, j == 0 ? in : out, out, NormType.GROUP));
+                if (c.downBlockAttention(i)) {
+                    attentions.add(l.attention(b + ".attentions." + j, out, NormType.GROUP));
+                }
             }
             boolean last = i == c.blocks() - 1;
-            blocks.add(new DownBlock(List.copyOf(resnets),
+            blocks.add(new DownBlock(List.copyOf(resnets), List.copyOf(attentions),
                     last ? null : new Downsample(l.conv(b + ".downsamplers.0.conv", out, out, 3, 2, 0))));
         }
         int top = c.channels(c.blocks() - 1);

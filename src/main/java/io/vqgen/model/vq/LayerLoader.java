@@ -68,7 +68,11 @@ final class LayerLoader {
                 resnet(name + ".resnets.1", channels, channels, type));
     }
 
-    private Attention attention(String name, long channels, NormType type) {
+    /**
+     * A spatial self-attention as diffusers' Encoder, Decoder and mid block build it: attention_head_dim is the
+     * block's channel count, so one head over all channels (scale C^-1/2); eps 1e-6; rescale_output_factor 1.
+     */
+    Attention attention(String name, long channels, NormType type) {
         Norm norm = norm(name + (type == NormType.GROUP ? ".group_norm" : ".spatial_norm"), channels, type);
         return new Attention(norm,
                 projection(name, "to_q", "query", channels),
@@ -80,12 +84,14 @@ final class LayerLoader {
 
     /**
      * A [C, C] projection under its current name, or under the name of diffusers' old AttentionBlock
-     * (query/key/value/proj_attn), which from_pretrained still renames on load; older hub checkpoints use it.
+     * (query/key/value/proj_attn), which from_pretrained still renames on load (tensor by tensor, whichever the
+     * file holds); older hub checkpoints such as microsoft/vq-diffusion-ithq use it. group_norm kept its name.
      */
     private Linear projection(String attention, String name, String legacyName, long channels) {
+        String current = attention + "." + name;
         String legacy = attention + "." + legacyName;
-        String prefix = !weights.contains(attention + "." + name + ".weight") && weights.contains(legacy + ".weight")
-                ? legacy : attention + "." + name;
-        return new Linear(take(prefix + ".weight", channels, channels), take(prefix + ".bias", channels));
+        return new Linear(
+                take(weights.storedName(current + ".weight", legacy + ".weight", channels, channels), channels, channels),
+                take(weights.storedName(current + ".bias", legacy + ".bias", channels), channels));
     }
 }

@@ -16,9 +16,12 @@ import java.util.List;
  * pipeline is loaded in float16. {@code sample_size} and {@code scaling_factor} are informative:
  * {@code VQModel.decode} uses neither.
  *
- * @param vqEmbedDim codebook vector size ({@code vq_embed_dim}, defaults to {@code latent_channels})
+ * @param downBlockTypes {@code DownEncoderBlock2D} or {@code AttnDownEncoderBlock2D}, one per block
+ * @param upBlockTypes   {@code UpDecoderBlock2D} or {@code AttnUpDecoderBlock2D}, one per block (deepest first)
+ * @param vqEmbedDim     codebook vector size ({@code vq_embed_dim}, defaults to {@code latent_channels})
  */
-public record VqConfig(int inChannels, int outChannels, int[] blockOutChannels, int layersPerBlock,
+public record VqConfig(int inChannels, int outChannels, List<String> downBlockTypes, List<String> upBlockTypes,
+                       int[] blockOutChannels, int layersPerBlock,
                        ActivationFunction activation, int latentChannels, int numVqEmbeddings, int vqEmbedDim,
                        int normNumGroups, NormType normType, boolean midBlockAddAttention, boolean forceUpcast,
                        int sampleSize, double scalingFactor) {
@@ -29,15 +32,21 @@ public record VqConfig(int inChannels, int outChannels, int[] blockOutChannels, 
     /** SpatialNorm's group norm always has 32 groups in diffusers, whatever norm_num_groups says. */
     static final int SPATIAL_NORM_GROUPS = 32;
 
-    private static final String DOWN_BLOCK = "DownEncoderBlock2D";
-    private static final String UP_BLOCK = "UpDecoderBlock2D";
+    static final String DOWN_BLOCK = "DownEncoderBlock2D";
+    static final String ATTN_DOWN_BLOCK = "AttnDownEncoderBlock2D";
+    static final String UP_BLOCK = "UpDecoderBlock2D";
+    static final String ATTN_UP_BLOCK = "AttnUpDecoderBlock2D";
 
     public VqConfig {
         blockOutChannels = blockOutChannels.clone();
+        downBlockTypes = List.copyOf(downBlockTypes);
+        upBlockTypes = List.copyOf(upBlockTypes);
         List<String> problems = new ArrayList<>();
         if (blockOutChannels.length == 0) {
             problems.add("block_out_channels is empty");
         }
+        blockTypes(problems, "down_block_types", downBlockTypes, blockOutChannels.length, DOWN_BLOCK, ATTN_DOWN_BLOCK);
+        blockTypes(problems, "up_block_types", upBlockTypes, blockOutChannels.length, UP_BLOCK, ATTN_UP_BLOCK);
         positive(problems, "in_channels", inChannels);
         positive(problems, "out_channels", outChannels);
         positive(problems, "layers_per_block", layersPerBlock);
@@ -74,13 +83,13 @@ public record VqConfig(int inChannels, int outChannels, int[] blockOutChannels, 
             throw new WeightsException("vqvae config: _class_name is '" + cls + "', expected 'VQModel'");
         }
         int[] channels = intArray(json, "block_out_channels", new int[] {64});
-        checkBlockTypes(json, "down_block_types", DOWN_BLOCK, channels.length);
-        checkBlockTypes(json, "up_block_types", UP_BLOCK, channels.length);
         int latent = intValue(json, "latent_channels", 3);
         JsonNode vqDim = json.get("vq_embed_dim");
         return new VqConfig(
                 intValue(json, "in_channels", 3),
                 intValue(json, "out_channels", 3),
+                blockTypes(json, "down_block_types", DOWN_BLOCK, channels.length),
+                blockTypes(json, "up_block_types", UP_BLOCK, channels.length),
                 channels,
                 intValue(json, "layers_per_block", 1),
                 ActivationFunction.fromConfig(json.path("act_fn").asText("silu")),
@@ -113,6 +122,16 @@ public record VqConfig(int inChannels, int outChannels, int[] blockOutChannels, 
         return blockOutChannels.length;
     }
 
+    /** Whether down block i (counted from the input) is an {@code AttnDownEncoderBlock2D}. */
+    boolean downBlockAttention(int i) {
+        return downBlockTypes.get(i).equals(ATTN_DOWN_BLOCK);
+    }
+
+    /** Whether up block i (counted from the decoder's input, deepest first) is an {@code AttnUpDecoderBlock2D}. */
+    boolean upBlockAttention(int i) {
+        return upBlockTypes.get(i).equals(ATTN_UP_BLOCK);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof VqConfig c && toString().equals(c.toString());
@@ -125,7 +144,8 @@ public record VqConfig(int inChannels, int outChannels, int[] blockOutChannels, 
 
     @Override
     public String toString() {
-        return "VqConfig[in_channels=" + inChannels + ", out_channels=" + outChannels + ", block_out_channels="
+        return "VqConfig[in_channels=" + inChannels + ", out_channels=" + outChannels + ", down_block_types="
+                + downBlockTypes + ", up_block_types=" + upBlockTypes + ", block_out_channels="
                 + Arrays.toString(blockOutChannels) + ", layers_per_block=" + layersPerBlock + ", act_fn="
                 + activation + ", latent_channels=" + latentChannels + ", num_vq_embeddings=" + numVqEmbeddings
                 + ", vq_embed_dim=" + vqEmbedDim + ", norm_num_groups=" + normNumGroups + ", norm_type=" + normType
@@ -142,26 +162,39 @@ public record VqConfig(int inChannels, int outChannels, int[] blockOutChannels, 
         };
     }
 
-    private static void checkBlockTypes(JsonNode json, String key, String expected, int blocks) {
+    /** The configured block types; diffusers' default (one plain block) when the key is absent. */
+    private static List<String> blockTypes(JsonNode json, String key, String fallback, int blocks) {
         JsonNode types = json.get(key);
         if (types == null) {
             if (blocks != 1) {
                 throw new WeightsException("vqvae config: " + key + " is missing; diffusers' default has one block but"
                         + " block_out_channels has " + blocks);
             }
-            return;
+            return List.of(fallback);
         }
         if (!types.isArray()) {
             throw new WeightsException("vqvae config: " + key + " must be a list, got " + types);
         }
+        List<String> out = new ArrayList<>();
+        for (JsonNode t : types) {
+            if (!t.isTextual()) {
+                throw new WeightsException("vqvae config: " + key + " must be a list of block type names, got " + types);
+            }
+            out.add(t.asText());
+        }
+        return out;
+    }
+
+    private static void blockTypes(List<String> problems, String key, List<String> types, int blocks, String plain,
+                                   String attention) {
         if (types.size() != blocks) {
-            throw new WeightsException("vqvae config: " + key + " has " + types.size()
-                    + " entries but block_out_channels has " + blocks + " (one block per channel count)");
+            problems.add(key + " has " + types.size() + " entries but block_out_channels has " + blocks
+                    + " (one block per channel count)");
         }
         for (int i = 0; i < types.size(); i++) {
-            if (!expected.equals(types.get(i).asText())) {
-                throw new WeightsException("vqvae config: " + key + "[" + i + "] = '" + types.get(i).asText()
-                        + "' is not supported (VQModel here is built from '" + expected + "' blocks only)");
+            if (!types.get(i).equals(plain) && !types.get(i).equals(attention)) {
+                problems.add(key + "[" + i + "] = '" + types.get(i) + "' is not supported (expected '" + plain
+                        + "' or '" + attention + "')");
             }
         }
     }

@@ -9,7 +9,8 @@ import java.nio.ByteOrder;
 
 /**
  * An independent, plain-Java float64 evaluation of diffusers' VQ-VAE encoder path (conv, group norm, SiLU,
- * ResnetBlock2D, Downsample2D with its (0,1,0,1) padding, mid-block attention, quant_conv) for one image,
+ * ResnetBlock2D, Downsample2D with its (0,1,0,1) padding, the attention of mid blocks and AttnDownEncoderBlock2Ds,
+ * quant_conv; and the decoder's nearest ×2 Upsample2D) for one image,
  * straight from the weights by name: loops over arrays, no DJL, no libtorch. Reads weights without marking
  * them taken.
  */
@@ -38,6 +39,9 @@ final class Float64Encoder {
         for (int i = 0; i < config.blocks(); i++) {
             for (int j = 0; j < config.layersPerBlock(); j++) {
                 h = resnet(h, p + "down_blocks." + i + ".resnets." + j);
+                if (config.downBlockAttention(i)) {
+                    h = attention(h, p + "down_blocks." + i + ".attentions." + j);
+                }
             }
             if (i < config.blocks() - 1) {
                 h = downsample(h, p + "down_blocks." + i + ".downsamplers.0.conv");
@@ -63,6 +67,19 @@ final class Float64Encoder {
 
     Map downsample(Map x, String name) {
         return conv(x, name, 2, 0, 1);
+    }
+
+    /** Upsample2D with use_conv: nearest-neighbour ×2, then a 3×3 conv with padding 1. */
+    Map upsample(Map x, String name) {
+        double[] y = new double[x.v.length * 4];
+        for (int ch = 0; ch < x.c; ch++) {
+            for (int yy = 0; yy < 2 * x.h; yy++) {
+                for (int xx = 0; xx < 2 * x.w; xx++) {
+                    y[(ch * 2 * x.h + yy) * 2 * x.w + xx] = x.at(ch, yy / 2, xx / 2);
+                }
+            }
+        }
+        return conv(new Map(x.c, 2 * x.h, 2 * x.w, y), name, 1, 1, 0);
     }
 
     /** Conv2d with square kernel; {@code pad} on every side plus {@code extra} more on the right and bottom. */
