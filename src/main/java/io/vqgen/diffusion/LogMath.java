@@ -1,7 +1,7 @@
 package io.vqgen.diffusion;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Activation;
 
 /** Log-space helpers with torch's semantics, for what DJL does not offer directly. */
 final class LogMath {
@@ -20,21 +20,19 @@ final class LogMath {
     }
 
     /**
-     * {@code torch.logaddexp(x, b)} for a float32 tensor and a scalar, evaluated in float64 and rounded once to
-     * float32. torch evaluates {@code max + log1p(exp(-|x-b|))} in float32 (DJL has no log1p); the float64 route
-     * lands within one float32 ulp of it and needs no special case for -inf.
+     * {@code torch.logaddexp(x, b)} for a tensor and a scalar, by torch's own formula
+     * {@code max(x, b) + log1p(exp(-|x - b|))}: DJL has no log1p, but torch's softplus at beta 1 is exactly
+     * {@code log1p(exp(z))} (its threshold 20 is never reached for z <= 0).
      */
-    static NDArray logAddExp(NDArray x, double b) {
-        if (b == Double.NEGATIVE_INFINITY) {
+    static NDArray logAddExp(NDArray x, float b) {
+        if (b == Float.NEGATIVE_INFINITY) {
             return x.duplicate();
         }
-        NDArray wide = x.toType(DataType.FLOAT64, false);
-        // log(exp(x) + exp(b)) = b + log(exp(x - b) + 1); x - b <= ~+150 here, no overflow in float64
-        NDArray out = wide.sub(b).exp().add(1.0).log().add(b);
-        return out.toType(DataType.FLOAT32, false);
+        NDArray negDistance = x.sub(b).abs().neg();
+        return x.maximum(b).add(Activation.softPlus(negDistance));
     }
 
-    /** Scalar version of {@link #logAddExp(NDArray, double)}, rounded to float32. */
+    /** Scalar version of {@link #logAddExp(NDArray, float)}, evaluated in float64 and rounded to float32. */
     static float logAddExp(float a, float b) {
         if (a == Float.NEGATIVE_INFINITY) {
             return b;

@@ -33,6 +33,9 @@ import java.util.stream.IntStream;
  * (deterministic, independent of class order). Without such a tie the result is bit-identical to the reference.
  */
 public final class Truncation {
+    /** Below this many elements the host selection runs on the calling thread only. */
+    private static final long PARALLEL_ELEMENTS = 1 << 18;
+
     private Truncation() {
     }
 
@@ -65,8 +68,11 @@ public final class Truncation {
             FloatBuffer lp = floats(columns);
             FloatBuffer p = floats(columns.exp());
             ThreadLocal<ColumnCut> cuts = ThreadLocal.withInitial(() -> new ColumnCut(classes));
-            IntStream.range(0, thresholds.length).parallel().forEach(col ->
-                    thresholds[col] = cuts.get().threshold(lp, p, col * classes, rate));
+            IntStream columnIndices = IntStream.range(0, thresholds.length);
+            if ((long) thresholds.length * classes >= PARALLEL_ELEMENTS) {
+                columnIndices = columnIndices.parallel();
+            }
+            columnIndices.forEach(col -> thresholds[col] = cuts.get().threshold(lp, p, col * classes, rate));
         }
         return m.create(thresholds, new Shape(batch, 1, tokens)).toDevice(logp.getDevice(), false);
     }
