@@ -6,16 +6,20 @@ import io.vqgen.job.PipelineGeneratorFactory;
 import io.vqgen.pipeline.GeneratedImage;
 import io.vqgen.pipeline.GenerationRequest;
 import io.vqgen.pipeline.ModelIdentity;
+import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
  * The job's real generator, held at a gate so that a test can kill an executor JVM in the middle of a task: the
- * first batch in each JVM writes {@code <gate dir>/waiting-<pid>} (the pipeline is built by then) and waits
+ * first batch in each JVM writes {@code <gate dir>/waiting-<pid>} (the pipeline is built by then), holding the
+ * task's GPU addresses from {@code TaskContext.resources()} comma-separated, and waits
  * until {@code <gate dir>/open} exists. The gate folder comes from the executors' system property
  * {@value #GATE_PROPERTY} ({@code spark.executor.extraJavaOptions}).
  */
@@ -60,7 +64,10 @@ public final class GatedGeneratorFactory implements GeneratorFactory {
             Files.createDirectories(gate);
             Path waiting = gate.resolve("waiting-" + ProcessHandle.current().pid());
             if (!Files.exists(waiting)) {
-                Files.createFile(waiting);
+                ResourceInformation gpu = TaskContext.get().resourcesJMap().get("gpu");
+                Path partial = gate.resolve(".partial-" + ProcessHandle.current().pid());
+                Files.writeString(partial, gpu == null ? "" : String.join(",", gpu.addresses()));
+                Files.move(partial, waiting, StandardCopyOption.ATOMIC_MOVE); // the test reads it as soon as it exists
             }
             for (long waited = 0; !Files.exists(open); waited += 100) {
                 if (waited > 300_000) {
