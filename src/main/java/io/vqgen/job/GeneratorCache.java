@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The JVM-wide holder of loaded generators: one per (factory class, model, device, dtype), built by the first
@@ -16,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class GeneratorCache {
     private static final Logger LOG = LoggerFactory.getLogger(GeneratorCache.class);
     private static final ConcurrentHashMap<Key, Slot> SLOTS = new ConcurrentHashMap<>();
+    private static final AtomicInteger BUILDS = new AtomicInteger();
 
     private record Key(String factory, String model, String device, String dtype) {
     }
@@ -33,8 +35,9 @@ public final class GeneratorCache {
                     throw new JobException("model " + key.model() + " could not be loaded on " + key.device()
                             + " (" + key.dtype() + "): " + e.getMessage(), e);
                 }
-                LOG.info("loaded model {} on {} ({}) in {} s", key.model(), key.device(), key.dtype(),
-                        String.format("%.1f", (System.nanoTime() - start) / 1e9));
+                int builds = BUILDS.incrementAndGet();
+                LOG.info("loaded model {} on {} ({}) in {} s (build {} in JVM {})", key.model(), key.device(), key.dtype(),
+                        String.format("%.1f", (System.nanoTime() - start) / 1e9), builds, ProcessHandle.current().pid());
             }
             return generator;
         }
@@ -53,6 +56,11 @@ public final class GeneratorCache {
     public static ImageGenerator get(GeneratorFactory factory, Path modelDir, String device, String dtype) {
         Key key = new Key(factory.getClass().getName(), modelDir.toString(), device, dtype);
         return SLOTS.computeIfAbsent(key, k -> new Slot()).get(factory, key);
+    }
+
+    /** Generators this JVM has built since it started (closing them does not reset it): one per executor JVM on a cluster. */
+    public static int builds() {
+        return BUILDS.get();
     }
 
     /** Closes and forgets every loaded generator (end of a local run; tests). */

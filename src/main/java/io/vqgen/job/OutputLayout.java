@@ -8,6 +8,7 @@ import java.io.Serializable;
  * images/&lt;safe id&gt;/&lt;image index&gt;.png   one PNG per image; the same name on every retry or rerun
  * manifest/run_id=&lt;run id&gt;/*.parquet     the manifest, one Spark-committed partition per run
  * runs/&lt;run id&gt;.json                    the run summary
+ * runs/&lt;run id&gt;/executors/*.json         one report per JVM that ran tasks (device, pipeline builds, tasks)
  * </pre>
  */
 public record OutputLayout(String root) implements Serializable {
@@ -35,6 +36,10 @@ public record OutputLayout(String root) implements Serializable {
 
     public String summary(String runId) {
         return runs() + "/" + runId + ".json";
+    }
+
+    public String executors(String runId) {
+        return runs() + "/" + runId + "/executors";
     }
 
     public String image(String id, int index) {

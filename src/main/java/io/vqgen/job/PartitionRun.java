@@ -44,8 +44,10 @@ final class PartitionRun implements Iterator<Row> {
     private ExecutorService writer;
     private BatchRunner runner;
     private ImageSink sink;
-    private String device;
+    private DeviceChoice.TaskDevice device;
     private int batches;
+    private int images;
+    private boolean reported;
 
     PartitionRun(Iterator<Row> input, JobConfig config, int maxSteps, GeneratorFactory factory, OutputLayout layout,
                  Configuration hadoopConf, JobMetrics metrics) {
@@ -72,6 +74,10 @@ final class PartitionRun implements Iterator<Row> {
                 collect(writes.removeFirst());
             } else {
                 stopWriter();
+                if (!reported) {
+                    reported = true;
+                    ExecutorReport.taskFinished(layout, config.runId(), hadoopConf, device, images);
+                }
                 return false;
             }
         }
@@ -114,7 +120,13 @@ final class PartitionRun implements Iterator<Row> {
     private void generate(List<ImageTask> batch) {
         if (runner == null) {
             device = DeviceChoice.forTask(config.device());
-            ImageGenerator generator = GeneratorCache.get(factory, Path.of(config.model()), device, config.dtype());
+            if (device.fellBack()) {
+                LOG.warn("partition {}: Spark assigned {} to this task, but this JVM's PyTorch engine can use {} GPU(s)"
+                        + " (a CPU-only libtorch or no CUDA device): generating on cpu", partition,
+                        device.assigned(), device.gpuCount());
+            }
+            ImageGenerator generator = GeneratorCache.get(factory, Path.of(config.model()), device.used(),
+                    config.dtype());
             runner = new BatchRunner(generator);
             sink = new ImageSink(layout, hadoopConf, generator, config.model(), config.inlineImages());
             writer = Executors.newSingleThreadExecutor(r -> {
@@ -128,8 +140,9 @@ final class PartitionRun implements Iterator<Row> {
         double seconds = (System.nanoTime() - start) / 1e9;
         metrics.generationSeconds().add(seconds);
         batches++;
+        images += batch.size();
         long rows = batch.stream().map(ImageTask::item).distinct().count();
-        LOG.info("partition {} batch {} on {}: {} rows, {} images, {} s, {} images/s", partition, batches, device,
+        LOG.info("partition {} batch {} on {}: {} rows, {} images, {} s, {} images/s", partition, batches, device.used(),
                 rows, batch.size(), String.format("%.2f", seconds), String.format("%.2f", batch.size() / seconds));
         writes.addLast(writer.submit(() -> sink.write(outcomes)));
     }

@@ -180,6 +180,11 @@ public final class VqDiffusionPipeline implements AutoCloseable {
         return scheduler.numTrainTimesteps();
     }
 
+    /** Live NDArrays of the pipeline's manager tree (weights and any open call's work): for memory tests. */
+    int liveArrays() {
+        return manager.getManagedArrays().size();
+    }
+
     public List<GeneratedImage> generate(List<GenerationRequest> requests) {
         return generate(requests, ProgressListener.NONE);
     }

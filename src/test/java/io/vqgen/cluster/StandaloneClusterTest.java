@@ -4,16 +4,30 @@ import io.vqgen.captions.Caption;
 import io.vqgen.captions.CocoCaptionsReader;
 import io.vqgen.captions.CocoFiles;
 import io.vqgen.cli.Main;
+import io.vqgen.job.ExecutorReport;
+import io.vqgen.job.GenerateJob;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,45 +36,66 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Spark's GPU scheduling across real JVMs: a standalone master and two workers on 127.0.0.1, each worker
- * advertising one fake GPU (worker 0: address "0", worker 1: address "1"), one executor per worker with
- * {@code spark.executor.resource.gpu.amount=1} and {@code spark.task.resource.gpu.amount=1}. The application
- * reads a prompt table made by {@code prepare-captions} from an MSCOCO-format file.
+ * The generation job ({@link GenerateJob}, the real pipeline on {@code sample-data/model}) submitted to a Spark
+ * standalone cluster on 127.0.0.1: a master and two workers, each advertising one fake GPU (worker 0: address
+ * "0", worker 1: address "1"), one executor per worker with {@code spark.executor.resource.gpu.amount=1} and
+ * {@code spark.task.resource.gpu.amount=1}, {@code device=auto}. There is no CUDA here, so every executor must
+ * fall back to the CPU while keeping its assignment on record. The prompt table is made by
+ * {@code prepare-captions} from an MSCOCO-format file; the cluster's output is compared with a local-mode run
+ * of the same job file.
  */
 class StandaloneClusterTest {
-    private static final int PARTITIONS = 8;
-
-    private static final Map<String, String> GPU_CONF = Map.of(
-            "spark.executor.cores", "1",
-            "spark.executor.memory", "512m",
-            "spark.executor.resource.gpu.amount", "1",
-            "spark.task.resource.gpu.amount", "1",
-            // start only when both executors are there, so that both get tasks
-            "spark.scheduler.minRegisteredResourcesRatio", "1.0",
-            "spark.scheduler.maxRegisteredResourcesWaitingTime", "180s",
-            // short-lived test JVMs: C1 only and one GC thread leave the 2 cores to the work
-            "spark.executor.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
+    private static final int PROMPTS = 8;
+    private static final int PARTITIONS = 4;
 
     private static StandaloneCluster cluster;
-    private static Path prompts;
+    private static SparkSession spark;
+    private static boolean ownSession;
+    private static Path jobFile;
+    private static Path appJar;
     private static Set<String> annotationIds;
+    private static Map<String, Image> local;
+
+    /** One image of a manifest: its row's fields that must match across runs, and its PNG bytes (Base64). */
+    private record Image(long seed, List<Integer> tokens, String png) {
+    }
 
     @BeforeAll
-    static void startCluster() throws IOException, InterruptedException {
+    static void startClusterAndRunLocally() throws Exception {
         Path dir = Path.of("target", "standalone-cluster").toAbsolutePath();
         deleteTree(dir);
         cluster = StandaloneCluster.start(dir, 2, 1, 1024, 1, Duration.ofMinutes(3));
 
         // the prompt table comes from an MSCOCO-format annotation file through prepare-captions
-        Path annotations = CocoFiles.write(dir, "captions_val2014.json", CocoFiles.generated(40));
-        prompts = dir.resolve("prompts");
+        Path annotations = CocoFiles.write(dir, "captions_val2014.json", CocoFiles.generated(PROMPTS));
+        Path prompts = dir.resolve("prompts");
         assertEquals(0, Main.run("prepare-captions", "--format", "coco", "--input", annotations.toString(),
                 "--output", prompts.toString()));
         annotationIds = new CocoCaptionsReader().read(annotations).rows().stream().map(Caption::id)
                 .collect(Collectors.toSet());
+        jobFile = Files.writeString(dir.resolve("cluster-job.properties"), String.join("\n",
+                "input=" + prompts,
+                "model=" + Path.of("sample-data/model").toAbsolutePath(),
+                "steps=3",
+                "batch_size=2",
+                "partitions=" + PARTITIONS,
+                "device=auto",
+                "run_seed=5",
+                "spark.ui.showConsoleProgress=false", ""));
+        appJar = cluster.appJar("vqgen-app.jar", classesOf(GenerateJob.class, StandaloneClusterTest.class));
+
+        ownSession = SparkSession.getDefaultSession().isEmpty();
+        spark = SparkSession.builder().master("local[2]").appName("vqgen-cluster-test-local")
+                .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false").getOrCreate();
+        Path localOut = dir.resolve("out-local");
+        assertEquals(0, GenerateJob.run(jobFile, List.of("output=" + localOut, "run_id=local"), quiet(), System.err),
+                "the local run of the same job file");
+        local = images(localOut, "local");
+        assertEquals(PROMPTS, local.size());
     }
 
     @AfterAll
@@ -68,110 +103,168 @@ class StandaloneClusterTest {
         if (cluster != null) {
             cluster.close();
         }
-    }
-
-    @Test
-    void everyTaskSeesTheGpuItsExecutorWasGivenAndEachJvmBuildsItsResourceOnce() throws Exception {
-        Path out = cluster.dir().resolve("probe.tsv");
-        Path markers = cluster.dir().resolve("markers");
-        StandaloneCluster.Submission run = cluster.submit(GpuProbeApp.class.getName(), appJar(), GPU_CONF,
-                List.of(prompts.toString(), out.toString(), Integer.toString(PARTITIONS), markers.toString()),
-                Duration.ofMinutes(4));
-        assertEquals(0, run.exitCode(), () -> "driver failed:\n" + tail(run) + "\n" + diagnostics());
-
-        List<String[]> tasks = rows(out);
-        assertEquals(PARTITIONS, tasks.size());
-        assertEveryPromptOnce(tasks);
-        assertEquals(Set.of("0", "1"), tasks.stream().map(t -> t[3]).collect(Collectors.toSet()),
-                "every task got one of the workers' GPU addresses, and both were used");
-        Map<String, Set<String>> addressesByPid = tasks.stream().collect(Collectors.groupingBy(t -> t[2],
-                Collectors.mapping(t -> t[3], Collectors.toSet())));
-        assertEquals(2, addressesByPid.size(), "two executor JVMs: " + addressesByPid.keySet());
-        addressesByPid.values().forEach(a -> assertEquals(1, a.size(), "an executor keeps its one GPU: " + a));
-        assertFalse(addressesByPid.containsKey(Long.toString(ProcessHandle.current().pid())),
-                "tasks ran outside the test JVM");
-
-        Set<String> resources = tasks.stream().map(t -> t[4]).collect(Collectors.toSet());
-        try (Stream<Path> built = Files.list(markers)) {
-            assertEquals(resources, built.map(p -> p.getFileName().toString()).collect(Collectors.toSet()),
-                    "one per-JVM resource built in each executor JVM, and every task used its JVM's");
+        if (ownSession && spark != null) {
+            spark.stop();
         }
-        assertEquals(addressesByPid.keySet(), resources.stream().map(r -> r.substring(0, r.indexOf('-')))
-                .collect(Collectors.toSet()));
     }
 
+    /**
+     * One submission proves it all (each costs a driver and two executor JVMs, and CI has 2 cores): both
+     * executors build their pipeline and stop at a gate inside their first batch, one is killed there, and
+     * the run must still complete with every image once, the same as the local run.
+     */
     @Test
-    void aKilledExecutorsTasksAreRetriedAndTheJobCompletes() throws Exception {
-        Path out = cluster.dir().resolve("probe-kill.tsv");
-        Path markers = cluster.dir().resolve("markers-kill");
-        Path gate = cluster.dir().resolve("gate-kill");
-        int partitions = 4;
-        StandaloneCluster.Driver driver = cluster.launchDriver(GpuProbeApp.class.getName(), appJar(), GPU_CONF,
-                List.of(prompts.toString(), out.toString(), Integer.toString(partitions), markers.toString(),
-                        gate.toString()));
+    void gpuTasksOnePipelinePerExecutorJvmAndAKilledExecutorStillGiveTheLocalRunsImages() throws Exception {
+        Path out = cluster.dir().resolve("out-cluster");
+        Path gate = cluster.dir().resolve("gate");
+        StandaloneCluster.Driver driver = cluster.launchDriver(GenerateJob.class.getName(), appJar, sparkConf(gate),
+                List.of(jobFile.toString(), "--set", "output=" + out, "--set", "run_id=cluster",
+                        "--set", "generator=" + GatedGeneratorFactory.class.getName()));
 
-        // both executors are inside their first task (each built its per-JVM resource) and wait at the gate
-        Set<Long> running = awaitMarkers(markers, 2, Duration.ofMinutes(3));
-        ProcessHandle victim = cluster.executors().stream().filter(p -> running.contains(p.pid())).findFirst()
-                .orElseThrow(() -> new AssertionError("no executor of this cluster among " + running));
+        Map<Long, String> waiting = awaitWaiting(gate, 2, Duration.ofMinutes(3));
+        assertEquals(Set.of("0", "1"), Set.copyOf(waiting.values()),
+                "the two executor JVMs' tasks were given the two workers' GPUs: " + waiting);
+        ProcessHandle victim = cluster.executors().stream().filter(p -> waiting.containsKey(p.pid())).findFirst()
+                .orElseThrow(() -> new AssertionError("no executor of this cluster among " + waiting));
         victim.destroyForcibly();
         victim.onExit().get();
-        Files.createFile(gate);
+        Files.createFile(gate.resolve("open"));
 
         StandaloneCluster.Submission run = driver.await(Duration.ofMinutes(4));
         assertEquals(0, run.exitCode(), () -> "driver failed:\n" + tail(run) + "\n" + diagnostics());
-        List<String[]> tasks = rows(out);
-        assertEquals(partitions, tasks.size());
-        assertEquals(partitions, tasks.stream().map(t -> t[0]).distinct().count(), "each partition once");
-        assertEveryPromptOnce(tasks);
-        assertTrue(tasks.stream().noneMatch(t -> t[2].equals(Long.toString(victim.pid()))),
-                "the killed executor's task finished elsewhere");
-        assertTrue(tasks.stream().anyMatch(t -> Integer.parseInt(t[5]) > 0), "a task was retried");
         assertTrue(Files.readString(run.log(), StandardCharsets.ISO_8859_1).contains("Lost executor"),
                 "the driver saw the executor go");
+        assertEquals(local, images(out, "cluster"),
+                "every image once, with the local run's seeds, token grids and PNG bytes");
+
+        List<ExecutorReport> reports = reports(out, "cluster");
+        assertFalse(reports.stream().anyMatch(r -> r.pid() == ProcessHandle.current().pid()),
+                "tasks ran outside the test JVM: " + reports);
+        List<ExecutorReport.TaskEntry> tasks = reports.stream().flatMap(r -> r.tasks().stream()).toList();
+        assertEquals(PARTITIONS, tasks.size(), "each partition finished once (the killed attempt never did): " + tasks);
+        assertEquals(PARTITIONS, tasks.stream().map(ExecutorReport.TaskEntry::partition).distinct().count());
+        assertEquals(PROMPTS, tasks.stream().mapToInt(ExecutorReport.TaskEntry::images).sum());
+        assertTrue(tasks.stream().anyMatch(t -> t.images() > 0 && t.attempt() > 0), "the killed task was retried: " + tasks);
+        assertTrue(tasks.stream().allMatch(t -> t.gpuAddresses().size() == 1), "every task had one GPU: " + tasks);
+        assertTrue(Set.of("0", "1").containsAll(tasks.stream().map(t -> t.gpuAddresses().get(0)).toList()),
+                "the workers' GPU addresses: " + tasks);
+        for (ExecutorReport r : reports) {
+            assertEquals(1, r.tasks().stream().map(ExecutorReport.TaskEntry::gpuAddresses).distinct().count(),
+                    "an executor keeps its one GPU: " + r);
+            boolean generated = r.tasks().stream().anyMatch(t -> t.images() > 0);
+            // a report is written when a task finishes: one that only ran empty partitions may predate its build
+            assertEquals(generated ? 1 : 0, r.pipelineBuilds(), "pipeline builds in executor JVM " + r.pid() + ": " + r);
+            for (ExecutorReport.TaskEntry t : r.tasks()) {
+                if (t.images() > 0) {
+                    assertEquals("gpu:" + t.gpuAddresses().get(0), t.deviceAssigned(), "the assignment is kept: " + t);
+                    // pytorch-native-cpu has no CUDA, and there is no GPU: auto must fall back
+                    assertEquals("cpu", t.deviceUsed(), "fell back to the CPU: " + t);
+                }
+            }
+        }
+        String executorLogs = executorLogs();
+        for (String address : List.of("0", "1")) {
+            assertTrue(executorLogs.contains("Spark assigned gpu:" + address + " to this task, but this JVM's PyTorch"
+                            + " engine can use 0 GPU(s)"),
+                    "the executors' logs say they run on the CPU despite gpu:" + address + "\n" + diagnostics());
+        }
+        assertTrue(executorLogs.contains("generating on cpu"));
     }
 
-    private static void assertEveryPromptOnce(List<String[]> tasks) {
-        List<String> seen = tasks.stream().flatMap(t -> Stream.of(t[6].split(",")))
-                .filter(id -> !id.isEmpty()).toList();
-        assertEquals(annotationIds.size(), seen.size(), "no prompt twice");
-        assertEquals(annotationIds, Set.copyOf(seen), "every prompt of the annotation file");
+    private static Map<String, String> sparkConf(Path gate) {
+        Map<String, String> conf = new LinkedHashMap<>(Map.of(
+                "spark.executor.cores", "1",
+                "spark.executor.memory", "768m",
+                "spark.executor.resource.gpu.amount", "1",
+                "spark.task.resource.gpu.amount", "1",
+                // start only when both executors are there, so that both get tasks
+                "spark.scheduler.minRegisteredResourcesRatio", "1.0",
+                "spark.scheduler.maxRegisteredResourcesWaitingTime", "180s"));
+        // short-lived test JVMs: C1 only and one GC thread leave the 2 cores to the work
+        conf.put("spark.executor.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -D"
+                + GatedGeneratorFactory.GATE_PROPERTY + "=" + gate);
+        return conf;
     }
 
-    private static Set<Long> awaitMarkers(Path markers, int count, Duration timeout) throws Exception {
+    /**
+     * The run's manifest partition as (id/image index) → image, checking on the way: every prompt of the
+     * annotation file, no (id, image index) twice, every row ok, every PNG present, decodable, of the row's size.
+     */
+    private static Map<String, Image> images(Path out, String runId) throws IOException {
+        List<Row> rows = spark.read().parquet(out.resolve("manifest/run_id=" + runId).toString())
+                .select("id", "image_index", "seed", "tokens", "image_uri", "width", "height", "status", "error")
+                .collectAsList();
+        Map<String, Image> images = new HashMap<>();
+        for (Row r : rows) {
+            assertEquals("ok", r.getString(7), () -> "row " + r);
+            String key = r.getString(0) + "/" + r.getInt(1);
+            byte[] png = Files.readAllBytes(Path.of(URI.create(r.getString(4))));
+            BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(png));
+            assertNotNull(decoded, key + " is a PNG");
+            assertEquals(r.getInt(5), decoded.getWidth());
+            assertEquals(r.getInt(6), decoded.getHeight());
+            assertTrue(images.put(key, new Image(r.getLong(2), List.copyOf(r.getList(3)),
+                    Base64.getEncoder().encodeToString(png))) == null, "no duplicate row for " + key);
+        }
+        assertEquals(annotationIds, images.keySet().stream().map(k -> k.substring(0, k.lastIndexOf('/')))
+                .collect(Collectors.toSet()), "every prompt of the annotation file");
+        return images;
+    }
+
+    private static List<ExecutorReport> reports(Path out, String runId) throws IOException {
+        try (Stream<Path> files = Files.list(out.resolve("runs/" + runId + "/executors"))) {
+            List<ExecutorReport> reports = new ArrayList<>();
+            for (Path f : files.filter(f -> f.toString().endsWith(".json")).toList()) {
+                reports.add(ExecutorReport.fromJson(Files.readString(f)));
+            }
+            return reports;
+        }
+    }
+
+    /** Executor pid → its task's GPU addresses, once {@code count} JVMs wait at the gate. */
+    private static Map<Long, String> awaitWaiting(Path gate, int count, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (Files.isDirectory(markers)) {
-                try (Stream<Path> built = Files.list(markers)) {
-                    Set<Long> pids = built.map(p -> p.getFileName().toString())
-                            .map(n -> Long.parseLong(n.substring(0, n.indexOf('-')))).collect(Collectors.toSet());
-                    if (pids.size() >= count) {
-                        return pids;
+            if (Files.isDirectory(gate)) {
+                Map<Long, String> waiting = new HashMap<>();
+                try (Stream<Path> files = Files.list(gate)) {
+                    for (Path f : files.filter(p -> p.getFileName().toString().startsWith("waiting-")).toList()) {
+                        waiting.put(Long.parseLong(f.getFileName().toString().substring("waiting-".length())),
+                                Files.readString(f));
                     }
+                }
+                if (waiting.size() >= count) {
+                    return waiting;
                 }
             }
             Thread.sleep(100);
         }
-        throw new AssertionError(count + " executors did not start tasks within " + timeout + "\n" + diagnostics());
+        throw new AssertionError(count + " executors did not reach the gate within " + timeout + "\n" + diagnostics());
     }
 
-    private static List<String[]> rows(Path out) throws IOException {
-        return Files.readAllLines(out).stream().map(l -> l.split("\t", -1)).toList();
+    /** Every executor's stderr (the workers' work folders). */
+    private static String executorLogs() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (Stream<Path> files = Files.walk(cluster.dir())) {
+            for (Path f : files.filter(p -> p.getFileName().toString().equals("stderr")).toList()) {
+                sb.append(Files.readString(f, StandardCharsets.ISO_8859_1));
+            }
+        }
+        return sb.toString();
     }
 
-    private static Path appJar() throws Exception {
-        return cluster.appJar("probe-app.jar", classesOf(GpuProbeApp.class));
+    private static PrintStream quiet() {
+        return new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
     }
 
-    private static Path[] classesOf(Class<?>... classes) throws Exception {
-        return Stream.concat(Stream.of(io.vqgen.cli.Main.class), Stream.of(classes))
-                .map(c -> {
-                    try {
-                        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
-                    } catch (java.net.URISyntaxException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }).distinct().toArray(Path[]::new);
+    private static Path[] classesOf(Class<?>... classes) {
+        return Stream.of(classes).map(c -> {
+            try {
+                return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+        }).distinct().toArray(Path[]::new);
     }
 
     private static String tail(StandaloneCluster.Submission run) {

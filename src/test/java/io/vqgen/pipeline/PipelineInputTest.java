@@ -1,0 +1,166 @@
+package io.vqgen.pipeline;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vqgen.LogCapture;
+import io.vqgen.weights.WeightsException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Bad requests and broken model folders: each refused with a message that says what was wrong. */
+class PipelineInputTest {
+    private static final Path SAMPLE = Path.of("sample-data/model");
+    private static final SamplingOptions OPTIONS = SamplingOptions.defaults().withSteps(5);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static VqDiffusionPipeline pipeline;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void load() {
+        pipeline = VqDiffusionPipeline.load(SAMPLE, PipelineOptions.cpu());
+    }
+
+    @AfterAll
+    static void close() {
+        pipeline.close();
+    }
+
+    private static String refused(GenerationRequest... requests) {
+        int before = pipeline.liveArrays();
+        String message = assertThrows(IllegalArgumentException.class, () -> pipeline.generate(List.of(requests)))
+                .getMessage();
+        assertEquals(before, pipeline.liveArrays(), "a refused call leaves no arrays behind");
+        return message;
+    }
+
+    private static long[] masked(int n) {
+        long[] grid = new long[n];
+        Arrays.fill(grid, pipeline.maskClass());
+        return grid;
+    }
+
+    @Test
+    void refusesMoreStepsThanTrainingTimesteps() {
+        assertEquals("steps 101 exceeds the model's num_train_timesteps 100",
+                refused(GenerationRequest.of("a boat", 1, OPTIONS.withSteps(101))));
+    }
+
+    @Test
+    void refusesInitialTokensOfTheWrongLength() {
+        assertEquals("initial tokens of image 1 must hold 256 values (16x16), got 255",
+                refused(new GenerationRequest("a boat", new long[] {1, 2}, OPTIONS,
+                        new long[][] {masked(256), masked(255)})));
+    }
+
+    @Test
+    void refusesInitialTokensOutsideTheClasses() {
+        long[] above = masked(256);
+        above[3] = 65;
+        assertEquals("initial token 65 at image 0, position 3 is outside 0..64 (64 = mask)",
+                refused(new GenerationRequest("a boat", new long[] {1}, OPTIONS, new long[][] {above})));
+        long[] negative = masked(256);
+        negative[255] = -1;
+        assertEquals("initial token -1 at image 0, position 255 is outside 0..64 (64 = mask)",
+                refused(new GenerationRequest("a boat", new long[] {1}, OPTIONS, new long[][] {negative})));
+    }
+
+    @Test
+    void refusesReferenceNoiseWithMixedOptions() {
+        SamplingOptions reference = OPTIONS.withNoise(NoiseMode.REFERENCE);
+        String expected = "reference noise mode draws one random stream for the whole call: all requests of the call "
+                + "must share the same sampling options";
+        assertEquals(expected, refused(GenerationRequest.of("a boat", 1, reference),
+                GenerationRequest.of("a kite", 1, reference.withGuidanceScale(2.0))));
+        assertEquals(expected, refused(GenerationRequest.of("a boat", 1, OPTIONS),
+                GenerationRequest.of("a kite", 1, reference)));
+    }
+
+    @Test
+    void refusesAModelFolderWithoutAComponent() {
+        Path model = copyOfSample();
+        deleteTree(model.resolve("vqvae"));
+        WeightsException e = assertThrows(WeightsException.class,
+                () -> VqDiffusionPipeline.load(model, PipelineOptions.cpu()));
+        assertEquals(model.toAbsolutePath().normalize().resolve("vqvae")
+                + ": component folder 'vqvae' is missing (model_index.json lists it)", e.getMessage());
+    }
+
+    @Test
+    void refusesComponentsThatDoNotFitTogether() throws IOException {
+        Path model = copyOfSample();
+        Path config = model.resolve("scheduler/scheduler_config.json");
+        ObjectNode scheduler = (ObjectNode) JSON.readTree(config.toFile());
+        scheduler.put("num_vec_classes", 66);
+        scheduler.put("num_train_timesteps", 200);
+        JSON.writeValue(config.toFile(), scheduler);
+        PipelineException e = assertThrows(PipelineException.class,
+                () -> VqDiffusionPipeline.load(model, PipelineOptions.cpu()));
+        assertEquals(model.toAbsolutePath().normalize() + ": components do not fit together: scheduler num_vec_classes "
+                + "66 != transformer num_vector_embeds 65; transformer num_embeds_ada_norm 100 < scheduler "
+                + "num_train_timesteps 200", e.getMessage());
+    }
+
+    @Test
+    void withoutLearnedEmbeddingsGuidanceUsesTheEmptyPromptAndSaysSo() {
+        Path model = copyOfSample();
+        deleteTree(model.resolve("learned_classifier_free_sampling_embeddings"));
+        try (LogCapture log = LogCapture.of(VqDiffusionPipeline.class);
+             VqDiffusionPipeline fallback = VqDiffusionPipeline.load(model, PipelineOptions.cpu())) {
+            String warning = "WARN " + model.toAbsolutePath().normalize() + ": no learned_classifier_free_sampling_"
+                    + "embeddings folder (as in the hub's fp16 branch of microsoft/vq-diffusion-ithq); classifier-free "
+                    + "guidance will use the text encoder on the empty prompt instead of learned embeddings";
+            assertTrue(log.messages().contains(warning), log.messages().toString());
+            GenerationRequest request = GenerationRequest.of("a boat", 3, OPTIONS);
+            GeneratedImage image = fallback.generate(List.of(request)).get(0);
+            assertTrue(Arrays.stream(image.tokens()).allMatch(t -> t >= 0 && t < fallback.maskClass()));
+            assertEquals(32 * 32 * 3, image.rgb().length);
+            GeneratedImage learned = pipeline.generate(List.of(request)).get(0);
+            assertTrue(!Arrays.equals(learned.tokens(), image.tokens()),
+                    "the unconditional embeddings changed, so should the image");
+        }
+    }
+
+    private Path copyOfSample() {
+        Path target = tmp.resolve("model");
+        try (Stream<Path> files = Files.walk(SAMPLE)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path to = target.resolve(SAMPLE.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return target;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
