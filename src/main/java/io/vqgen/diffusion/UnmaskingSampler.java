@@ -122,11 +122,11 @@ public final class UnmaskingSampler implements Sampler {
     @Override
     public NDArray sample(DenoisingModel model, NDArray initialTokens, SamplingPlan plan, NoiseSource noise,
                           StepListener progress) {
-        int tokens = Math.toIntExact(initialTokens.getShape().get(initialTokens.getShape().dimension() - 1));
-        int calls = networkCalls(plan, tokens);
-        int start = plan.startTimestep();
-        int[] budgets = revealBudgets(start, tokens);
         try (TokenLoop loop = new TokenLoop(initialTokens, scheduler.numClasses())) {
+            int tokens = Math.toIntExact(initialTokens.getShape().get(1));
+            int calls = networkCalls(plan, tokens);
+            int start = plan.startTimestep();
+            int[] budgets = revealBudgets(start, tokens);
             int call = 0;
             for (int i = 0; i < start; i++) {
                 int t = start - i;
