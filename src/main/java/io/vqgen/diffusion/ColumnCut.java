@@ -4,54 +4,144 @@ import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
- * The truncation threshold of one column (see {@link Truncation}), found by selection instead of sorting.
+ * The truncation threshold of one column (see {@link Truncation}), found without sorting the column.
  *
  * <p>The reference walks the classes in descending log-probability order with a double running sum S of their
- * probabilities and stops at the first prefix whose float32 rounding is {@code >= rate}; that class is the last
- * one kept. Here the column is partitioned quickselect-style around pivot values: all classes above a pivot come
- * first in the reference order whatever their own order, so the running sum at the end of that group is known up
- * to rounding. Each double addition the reference makes is off by at most half an ulp, so an exact running sum
- * and the reference's differ by less than {@code delta = classes * ulp(max(total, 1))}; a decision is taken only
- * when it holds across that whole interval, and a column where it does not is redone the reference's way (full
- * sort, sequential double sum).
+ * probabilities and stops at the first prefix whose float32 rounding is {@code >= rate}; that class is the last one
+ * kept. Here: one pass sums the probabilities into buckets by their float bits (exponent and two mantissa bits;
+ * a higher bucket holds only larger probabilities, hence larger log-probabilities); the buckets, taken from the top,
+ * show which one holds the last kept class; a quickselect-like partition of that bucket's classes around pivot
+ * values finishes the search. Whatever the order inside a group of larger classes, the reference's running sum at
+ * the end of the group is their sum up to rounding: each double addition is off by at most half an ulp, so an
+ * exact running sum and the reference's differ by less than {@code delta = classes * ulp(max(total, 1))}. A
+ * decision is taken only when it holds across that whole interval; a column where one does not (about one column
+ * in 10^5 near rate 1.0) is redone the reference's way: full sort, sequential double sum.
  *
  * <p>Not thread-safe: one instance per thread (it owns scratch arrays).
  */
 final class ColumnCut {
+    /** Bucket = the top 11 bits of a non-negative float: 8 exponent bits, 2 mantissa bits. */
+    private static final int BUCKET_SHIFT = 21;
+    private static final int BUCKETS = 1 << (31 - BUCKET_SHIFT);
+
+    /** Columns read together: one cache line of each row. */
+    static final int BLOCK = 16;
+
     private final int classes;
-    /** The column's log-probabilities and probabilities, permuted together by the partitioning. */
-    private final float[] lp;
-    private final float[] p;
+    /** A block of columns, class-contiguous; the search permutes a column's lp and p together. */
+    private final float[][] lpBlock;
+    private final float[][] pBlock;
+    private float[] lp;
+    private float[] p;
+    private final double[] bucketMass = new double[BUCKETS];
     private long[] sortKeys;
 
     ColumnCut(int classes) {
         this.classes = classes;
-        this.lp = new float[classes];
-        this.p = new float[classes];
+        this.lpBlock = new float[BLOCK][classes];
+        this.pBlock = new float[BLOCK][classes];
     }
 
     /**
-     * @param logProbs log-probabilities, the column at {@code [base, base + classes)}
-     * @param probs    their {@code exp}, as torch computed it, same layout
-     * @param rate     the truncation rate as float32
+     * Thresholds of up to {@link #BLOCK} consecutive columns of one image of a [B, C, N] tensor.
+     *
+     * @param logProbs the log-probabilities, C order [B, C, N]
+     * @param probs    their {@code exp} as torch computed it, same layout
+     * @param image    b
+     * @param first    the first token (column) n of the block
+     * @param count    columns in the block, at most {@link #BLOCK}
+     * @param tokens   N
+     * @param out      receives the thresholds at {@code [b * N + first, ... + count)}
+     */
+    void thresholds(FloatBuffer logProbs, FloatBuffer probs, int image, int first, int count, int tokens, float rate,
+                    float[] out) {
+        long imageBase = (long) image * classes * tokens;
+        for (int c = 0; c < classes; c++) {
+            int row = Math.toIntExact(imageBase + (long) c * tokens + first);
+            for (int w = 0; w < count; w++) {
+                lpBlock[w][c] = logProbs.get(row + w);
+                pBlock[w][c] = probs.get(row + w);
+            }
+        }
+        for (int w = 0; w < count; w++) {
+            lp = lpBlock[w];
+            p = pBlock[w];
+            out[image * tokens + first + w] = threshold(rate);
+        }
+    }
+
+    /**
+     * The threshold of the column loaded in {@link #lp} / {@link #p}.
+     *
      * @return the smallest kept log-probability, or -inf when every class is kept
      */
-    float threshold(FloatBuffer logProbs, FloatBuffer probs, int base, float rate) {
-        logProbs.get(base, lp, 0, classes);
-        probs.get(base, p, 0, classes);
+    private float threshold(float rate) {
         double total = 0;
+        int top = 0;
+        int lowest = BUCKETS;
+        int highest = -1;
         for (int i = 0; i < classes; i++) {
-            total += p[i];
+            float pi = p[i];
+            total += pi;
+            if (lp[i] > lp[top]) {
+                top = i;
+            }
+            int b = bucket(pi);
+            bucketMass[b] += pi;
+            lowest = Math.min(lowest, b);
+            highest = Math.max(highest, b);
         }
-        if (!Double.isFinite(total)) {
-            return exactThreshold(rate);  // NaN or +inf inputs: let the reference procedure decide
+        try {
+            if (!Double.isFinite(total)) {
+                return exactThreshold(rate);  // NaN or +inf inputs: let the reference procedure decide
+            }
+            double delta = classes * Math.ulp(Math.max(total, 1.0));
+            // the two common answers first: nothing reaches the rate, or the top class alone does
+            Decision all = reaches(total, delta, rate);
+            if (all == Decision.NO) {
+                return Float.NEGATIVE_INFINITY;
+            }
+            if (all == Decision.YES && reaches(p[top], delta, rate) == Decision.YES) {
+                return lp[top];
+            }
+            // the bucket holding the last kept class: the first whose end reaches the rate
+            double before = 0;
+            int cut = highest;
+            while (true) {
+                Decision d = reaches(before + bucketMass[cut], delta, rate);
+                if (d == Decision.YES) {
+                    break;
+                }
+                if (d == Decision.UNSURE || cut == lowest) {
+                    return exactThreshold(rate);
+                }
+                before += bucketMass[cut];
+                cut--;
+            }
+            // gather that bucket's classes at the front, then search among them
+            int n = 0;
+            for (int i = 0; i < classes; i++) {
+                if (bucket(p[i]) == cut) {
+                    swap(i, n++);
+                }
+            }
+            float found = select(n, before, delta, rate);
+            return Float.isNaN(found) ? exactThreshold(rate) : found;
+        } finally {
+            Arrays.fill(bucketMass, Math.max(lowest, 0), highest + 1, 0.0);
         }
-        double delta = classes * Math.ulp(Math.max(total, 1.0));
-        // Invariant: the last kept class is in [lo, hi), `before` is the sum of everything ahead of it in the
-        // reference order, and the class at lo is kept.
-        double before = 0;
+    }
+
+    /**
+     * Quickselect over [0, hi), all of whose classes lie below everything already summed into {@code before}, and
+     * whose largest class is kept.
+     *
+     * @return the smallest kept log-probability, or NaN when a decision falls within rounding of the boundary
+     */
+    private float select(int hi, double before, double delta, float rate) {
+        // Invariant: the last kept class is in [lo, hi), `before` sums everything ahead of it in the reference
+        // order, and the class at lo is kept.
         int lo = 0;
-        int hi = classes;
         while (true) {
             float pivot = medianOfThree(lo, hi);
             // three-way partition of [lo, hi): > pivot | == pivot | < pivot
@@ -77,14 +167,14 @@ final class ColumnCut {
                     continue;
                 }
                 if (d == Decision.UNSURE) {
-                    return exactThreshold(rate);
+                    return Float.NaN;
                 }
             }
             // everything above the pivot is kept, hence the first class equal to it too
             double throughTied = before + greater + (double) (lt - gt) * p[gt];
             Decision d = reaches(throughTied, delta, rate);
             if (d == Decision.UNSURE) {
-                return exactThreshold(rate);
+                return Float.NaN;
             }
             if (d == Decision.YES || lt == hi) {
                 // the cut is among the classes equal to the pivot (all kept), or nothing below it is left
@@ -96,7 +186,7 @@ final class ColumnCut {
     }
 
     /** The reference's own procedure on the loaded column: full descending sort, sequential double sums. */
-    float exactThreshold(float rate) {
+    private float exactThreshold(float rate) {
         if (sortKeys == null) {
             sortKeys = new long[classes];
         }
@@ -126,6 +216,11 @@ final class ColumnCut {
             return Decision.NO;
         }
         return Decision.UNSURE;
+    }
+
+    /** Buckets order probabilities: a larger bucket index means a larger probability. */
+    private static int bucket(float probability) {
+        return Float.floatToRawIntBits(probability) >>> BUCKET_SHIFT;
     }
 
     private void swap(int a, int b) {

@@ -21,8 +21,8 @@ public final class Guidance {
             throw new IllegalArgumentException("guidance scale must be finite, got " + scale);
         }
         if (!uncond.getShape().equals(cond.getShape()) || cond.getShape().dimension() != 3) {
-            throw new IllegalArgumentException("guidance needs two [batch, classes, tokens] predictions of one shape, got "
-                    + uncond.getShape() + " and " + cond.getShape());
+            throw new IllegalArgumentException("guidance needs two [batch, classes, tokens] predictions of one "
+                    + "shape, got " + uncond.getShape() + " and " + cond.getShape());
         }
         if (uncond.getDataType() != DataType.FLOAT32 || cond.getDataType() != DataType.FLOAT32) {
             throw new IllegalArgumentException("guidance needs float32 predictions, got " + uncond.getDataType()

@@ -22,11 +22,11 @@ import java.util.stream.IntStream;
  * This class finds that threshold per column and applies it with one comparison; it never builds diffusers'
  * argsort of the sort indices.
  *
- * <p>On the CPU the threshold comes from a selection in Java (one quickselect-like pass per column, no full
- * sort): sums of probabilities are tracked with an error bound, and a column whose decision falls within that
- * bound of a float32 rounding boundary (about one column in 10^5) is redone exactly with a full sort and the
- * reference's sequential double sum. On other devices, where sorting is cheap, the columns are sorted (values
- * only) and the prefixes summed exactly as the reference does.
+ * <p>On the CPU the threshold comes from a selection in Java ({@link ColumnCut}: one pass bucketing the column's
+ * probabilities, then a quickselect among the classes of one bucket; no sort): sums of probabilities are tracked
+ * with an error bound, and a column whose decision falls within that bound of a float32 rounding boundary is redone
+ * exactly with a full sort and the reference's sequential double sum. On other devices, where sorting is cheap,
+ * the columns are sorted (values only) and the prefixes summed exactly as the reference does.
  *
  * <p>Ties: torch's sort order among exactly equal log-probabilities is unspecified, so when equal values straddle
  * the cut, which of them the reference keeps is arbitrary. Here every class equal to the last kept value is kept
@@ -63,16 +63,21 @@ public final class Truncation {
         float[] thresholds = new float[batch * tokens];
         try (NDManager scope = m.newSubManager()) {
             scope.tempAttachAll(logp);
-            // column-major copies: one column = `classes` consecutive floats
-            NDArray columns = logp.transpose(0, 2, 1).duplicate();
-            FloatBuffer lp = floats(columns);
-            FloatBuffer p = floats(columns.exp());
+            // read in place (C order [B, C, N]); ColumnCut gathers columns a cache line at a time
+            FloatBuffer lp = floats(logp);
+            FloatBuffer p = floats(logp.exp());
+            int blocksPerImage = (tokens + ColumnCut.BLOCK - 1) / ColumnCut.BLOCK;
             ThreadLocal<ColumnCut> cuts = ThreadLocal.withInitial(() -> new ColumnCut(classes));
-            IntStream columnIndices = IntStream.range(0, thresholds.length);
+            IntStream blocks = IntStream.range(0, batch * blocksPerImage);
             if ((long) thresholds.length * classes >= PARALLEL_ELEMENTS) {
-                columnIndices = columnIndices.parallel();
+                blocks = blocks.parallel();
             }
-            columnIndices.forEach(col -> thresholds[col] = cuts.get().threshold(lp, p, col * classes, rate));
+            blocks.forEach(block -> {
+                int image = block / blocksPerImage;
+                int first = block % blocksPerImage * ColumnCut.BLOCK;
+                cuts.get().thresholds(lp, p, image, first, Math.min(ColumnCut.BLOCK, tokens - first), tokens,
+                        rate, thresholds);
+            });
         }
         return m.create(thresholds, new Shape(batch, 1, tokens)).toDevice(logp.getDevice(), false);
     }

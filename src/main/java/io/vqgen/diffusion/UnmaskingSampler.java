@@ -22,11 +22,11 @@ import java.util.Arrays;
  * image. With {@code priorWeight} r &gt; 0 (purity only) classes are drawn from the sharpened
  * {@code softmax((1 + r·purity) · log p(x0))} (Eq. 11).
  *
- * <p>Differences from the research code, all to make an image independent of its batch and the rule exact: its
- * "all scores below 1e-6 → add 1" fallback is applied per image (it tests the whole batch); the sharpening
- * softmax runs over the K-1 real classes (it includes the mask row at -70, weight e^-70); and its last call
- * redraws every position from the posterior at t = 0, where this one keeps revealed tokens and fills the
- * remaining masks from the prediction.
+ * <p>Differences from the research code: its "all scores below 1e-6 → add 1" fallback tests the whole batch, here
+ * each image (so an image does not depend on its batch); its sharpening softmax also covers the mask row at -70
+ * (weight e^-70), here only the K-1 real classes; its last call redraws every position from the t = 0 posterior
+ * (which is the prediction itself up to e^-70 terms), here the revealed tokens are kept and only the remaining
+ * masks are drawn, so a revealed token never changes.
  */
 public final class UnmaskingSampler implements Sampler {
     /** How positions to reveal are chosen among the masked ones. */
@@ -122,11 +122,11 @@ public final class UnmaskingSampler implements Sampler {
     @Override
     public NDArray sample(DenoisingModel model, NDArray initialTokens, SamplingPlan plan, NoiseSource noise,
                           StepListener progress) {
-        int tokens = Math.toIntExact(initialTokens.getShape().get(initialTokens.getShape().dimension() - 1));
-        int calls = networkCalls(plan, tokens);
-        int start = plan.startTimestep();
-        int[] budgets = revealBudgets(start, tokens);
         try (TokenLoop loop = new TokenLoop(initialTokens, scheduler.numClasses())) {
+            int tokens = Math.toIntExact(initialTokens.getShape().get(1));
+            int calls = networkCalls(plan, tokens);
+            int start = plan.startTimestep();
+            int[] budgets = revealBudgets(start, tokens);
             int call = 0;
             for (int i = 0; i < start; i++) {
                 int t = start - i;

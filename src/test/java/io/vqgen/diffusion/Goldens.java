@@ -7,13 +7,19 @@ import io.vqgen.Reference;
 import io.vqgen.weights.Npy;
 import io.vqgen.weights.StorageType;
 
+import java.nio.file.Path;
+
 /** Reference .npy files as NDArrays. */
 final class Goldens {
     private Goldens() {
     }
 
     static NDArray load(NDManager manager, String model, String file) {
-        Npy.Array a = Npy.read(Reference.path(model, "components", file));
+        return load(manager, Reference.path(model, "components", file));
+    }
+
+    static NDArray load(NDManager manager, Path file) {
+        Npy.Array a = Npy.read(file);
         Shape shape = new Shape(a.shape());
         if (a.type() == StorageType.I64) {
             return manager.create(a.toLongs(), shape);

@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,9 +29,9 @@ class PerImageNoiseTest {
             for (int b = 0; b < 3; b++) {
                 PerImageNoise alone = new PerImageNoise(SEEDS[b]);
                 long[] single = alone.sampleClasses(logp.get(new NDIndex(b + ":" + (b + 1))), 7).toLongArray();
-                long[] part = java.util.Arrays.copyOfRange(together, b * 256, (b + 1) * 256);
+                long[] part = Arrays.copyOfRange(together, b * 256, (b + 1) * 256);
                 assertArrayEquals(part, single, "image " + b);
-                assertArrayEquals(java.util.Arrays.copyOfRange(uTogether, b * 256, (b + 1) * 256),
+                assertArrayEquals(Arrays.copyOfRange(uTogether, b * 256, (b + 1) * 256),
                         alone.uniforms(m, 1, 256, 7).toDoubleArray());
             }
         }
@@ -42,8 +44,8 @@ class PerImageNoiseTest {
             double[] a = noise.uniforms(m, 1, 64, 0).toDoubleArray();
             double[] b = noise.uniforms(m, 1, 64, 1).toDoubleArray();
             double[] c = new PerImageNoise(6).uniforms(m, 1, 64, 0).toDoubleArray();
-            assertFalse(java.util.Arrays.equals(a, b));
-            assertFalse(java.util.Arrays.equals(a, c));
+            assertFalse(Arrays.equals(a, b));
+            assertFalse(Arrays.equals(a, c));
             for (double u : a) {
                 assertTrue(u > 0 && u < 1);
             }
@@ -71,7 +73,7 @@ class PerImageNoiseTest {
             for (long c : got) {
                 counts[(int) c]++;
             }
-            assertTrue(ChiSquare.statistic(counts, p) < ChiSquare.CRITICAL_DF4, java.util.Arrays.toString(counts));
+            assertTrue(ChiSquare.statistic(counts, p) < ChiSquare.CRITICAL_DF4, Arrays.toString(counts));
         }
     }
 
@@ -89,7 +91,7 @@ class PerImageNoiseTest {
                 seen[(int) got[0]]++;
                 assertEquals(3, got[1]);
             }
-            assertEquals(200, seen[1] + seen[3], java.util.Arrays.toString(seen));
+            assertEquals(200, seen[1] + seen[3], Arrays.toString(seen));
         }
     }
 

@@ -1,6 +1,5 @@
 package io.vqgen.diffusion;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.vqgen.Reference;
 import io.vqgen.weights.Npy;
@@ -32,7 +31,8 @@ class ReferenceNoiseTest {
 
     @Test
     void reproducesTorchManualSeedStreams() {
-        assertArrayEquals(Npy.read(Reference.path("rng", "torch_manual_seed0_rand_2x3x4.npy")).toFloats(), draws(0, 24));
+        float[] seed0 = Npy.read(Reference.path("rng", "torch_manual_seed0_rand_2x3x4.npy")).toFloats();
+        assertArrayEquals(seed0, draws(0, seed0.length));
         float[] seed5 = Npy.read(Reference.path("rng", "generator_seed5_rand_2x12x144.npy")).toFloats();
         assertArrayEquals(seed5, draws(5, seed5.length));
         // torch seeds MT19937 with seed mod 2^32

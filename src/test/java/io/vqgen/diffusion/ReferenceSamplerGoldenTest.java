@@ -15,10 +15,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Replays diffusers' generation cases with the network replaced by what diffusers' scheduler received each step
@@ -40,18 +43,18 @@ class ReferenceSamplerGoldenTest {
             }
         }
         Path dir = Reference.path(model, "cases", id);
-        org.junit.jupiter.api.Assumptions.assumeTrue(c != null && c.has("step_log_p_x_0"),
-                id + " has no per-step log-probabilities in " + model);
+        assertNotNull(c, id + " is not in " + model + "/cases.json");
+        assertTrue(c.has("step_log_p_x_0"), id + " has no per-step log-probabilities in " + model);
         VqDiffusionScheduler scheduler = VqDiffusionSchedulerTest.load(model);
         int steps = c.get("num_inference_steps").asInt();
         int batch = c.get("batch").asInt();
         int tokens = cases.get("num_latent_pixels").asInt();
         long seed = c.get("seed").asLong();
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray stepInputs = load(m, dir.resolve("step_log_p_x_0.npy"));
+            NDArray stepInputs = Goldens.load(m, dir.resolve("step_log_p_x_0.npy"));
             long[] wantPerStep = Npy.read(dir.resolve("tokens_per_step.npy")).toLongs();
             NDArray initial = c.has("latents")
-                    ? load(m, dir.resolve("latents_in.npy"))
+                    ? Goldens.load(m, dir.resolve("latents_in.npy"))
                     : m.full(new Shape(batch, tokens), scheduler.maskClass(), DataType.INT64);
             List<long[]> seen = new ArrayList<>();
             int[] call = {0};
@@ -70,17 +73,10 @@ class ReferenceSamplerGoldenTest {
             assertEquals(steps, seen.size());
             int per = batch * tokens;
             for (int i = 0; i < steps; i++) {
-                long[] want = java.util.Arrays.copyOfRange(wantPerStep, i * per, (i + 1) * per);
+                long[] want = Arrays.copyOfRange(wantPerStep, i * per, (i + 1) * per);
                 assertArrayEquals(want, seen.get(i), "tokens after step " + i);
             }
             assertArrayEquals(Npy.read(dir.resolve("tokens.npy")).toLongs(), result.toLongArray());
         }
-    }
-
-    private static NDArray load(NDManager m, Path file) {
-        Npy.Array a = Npy.read(file);
-        return a.type() == io.vqgen.weights.StorageType.I64
-                ? m.create(a.toLongs(), new Shape(a.shape()))
-                : m.create(a.toFloats(), new Shape(a.shape()));
     }
 }
