@@ -1,5 +1,7 @@
 package io.vqgen.pipeline;
 
+import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -69,6 +71,7 @@ public final class VqDiffusionPipeline implements AutoCloseable {
     public static VqDiffusionPipeline load(Path modelDir, PipelineOptions options) {
         ModelFolder folder = ModelFolder.open(modelDir);
         LoadOptions load = options.loadOptions();
+        checkDeviceAvailable(load.device());
         NDManager manager = NDManager.newBaseManager(load.device());
         try {
             ClipTokenizer tokenizer = ClipTokenizer.load(folder.componentDir("tokenizer"));
@@ -87,6 +90,18 @@ public final class VqDiffusionPipeline implements AutoCloseable {
         } catch (RuntimeException e) {
             manager.close();
             throw e;
+        }
+    }
+
+    private static void checkDeviceAvailable(Device device) {
+        if (!device.isGpu()) {
+            return;
+        }
+        int gpus = Engine.getEngine("PyTorch").getGpuCount();
+        if (device.getDeviceId() >= gpus) {
+            throw new PipelineException("device " + device + " is not available: this JVM's PyTorch engine sees " + gpus
+                    + " GPU(s) (a CPU-only libtorch or no CUDA device); use --device cpu, or a CUDA libtorch as "
+                    + "deploy/README.md describes");
         }
     }
 

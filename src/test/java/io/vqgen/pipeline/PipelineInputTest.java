@@ -57,6 +57,15 @@ class PipelineInputTest {
     }
 
     @Test
+    void refusesAGpuThisEngineCannotSee() {
+        // the test class path carries the CPU-only libtorch, which sees no GPU on any machine
+        PipelineException e = assertThrows(PipelineException.class,
+                () -> VqDiffusionPipeline.load(Path.of("sample-data/model"), new PipelineOptions("gpu:0", "float32")));
+        assertTrue(e.getMessage().startsWith("device gpu(0) is not available: this JVM's PyTorch engine sees 0 GPU(s)"),
+                e.getMessage());
+    }
+
+    @Test
     void refusesMoreStepsThanTrainingTimesteps() {
         assertEquals("steps 101 exceeds the model's num_train_timesteps 100",
                 refused(GenerationRequest.of("a boat", 1, OPTIONS.withSteps(101))));
