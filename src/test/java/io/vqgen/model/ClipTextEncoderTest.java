@@ -42,6 +42,24 @@ class ClipTextEncoderTest {
     }
 
     @Test
+    void nativeMemoryStaysFlatOverRepeatedCalls() {
+        try (NDManager m = NDManager.newBaseManager();
+             ClipTextEncoder encoder = ClipTextEncoder.load(Goldens.model("tiny-b"), LoadOptions.cpuFloat32(), m)) {
+            NDArray ids = Goldens.component(m, "tiny-b", "text_input_ids.npy");
+            encoder.encodeNormalized(ids).close();
+            int before = m.getManagedArrays().size(); // the caller's arrays and the model's (sub-managers included)
+            for (int i = 0; i < 50; i++) {
+                NDArray embeddings = encoder.encodeNormalized(ids);
+                assertEquals(m, embeddings.getManager(), "the result belongs to the caller");
+                embeddings.close();
+                encoder.lastHiddenState(ids).close();
+            }
+            assertEquals(before, m.getManagedArrays().size(), "arrays left behind by 100 forward calls");
+            assertEquals(m, ids.getManager(), "the input is handed back after each call");
+        }
+    }
+
+    @Test
     void shorterSequencesUseTheFirstPositions() {
         // causal attention: the first S outputs of a 77-token run only see the first S tokens
         try (NDManager m = NDManager.newBaseManager();

@@ -7,8 +7,9 @@ import ai.djl.ndarray.types.Shape;
 /**
  * Multi-head scaled dot-product attention, the classic path: softmax(scale·Q·Kᵀ + mask)·V with
  * batched matmuls over [batch, heads, tokens, headDim]. The scale is applied to Q before the
- * product (CLIP's order; for diffusers' order, scale·(Q·Kᵀ), the two agree exactly when the scale
- * is a power of two, as for head dims 4, 16, 64, 256, and to float rounding otherwise).
+ * product, CLIP's order, which touches N·heads·headDim values instead of the heads·N·M scores.
+ * diffusers scales the scores instead; the two agree exactly when the scale is a power of two
+ * (head dims 4, 16, 64, 256) and to float32 rounding otherwise.
  */
 public final class Attention {
     private final Linear toQ;   // [heads·headDim, queryDim]
@@ -64,13 +65,5 @@ public final class Attention {
         NDArray probs = scores.softmax(-1).toType(type, false);
         NDArray attended = probs.matMul(v).transpose(0, 2, 1, 3).reshape(new Shape(b, n, (long) heads * headDim));
         return toOut.forward(attended);
-    }
-
-    public int heads() {
-        return heads;
-    }
-
-    public int headDim() {
-        return headDim;
     }
 }

@@ -19,12 +19,4 @@ public final class Embedding {
     public static NDArray lookup(NDArray ids, NDArray table) {
         return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
     }
-
-    public NDArray table() {
-        return table;
-    }
-
-    public long size() {
-        return table.getShape().get(0);
-    }
 }

@@ -29,7 +29,7 @@ public final class LayerNorm {
         return new LayerNorm(weights.take(manager, prefix + ".weight", dim), weights.take(manager, prefix + ".bias", dim), (float) eps);
     }
 
-    public static LayerNorm withoutAffine(NDManager manager, long dim, double eps, DataType type) {
+    private static LayerNorm withoutAffine(NDManager manager, long dim, double eps, DataType type) {
         return new LayerNorm(manager.ones(new Shape(dim), type), manager.zeros(new Shape(dim), type), (float) eps);
     }
 

@@ -25,12 +25,4 @@ public final class Linear {
     public NDArray forward(NDArray x) {
         return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
     }
-
-    public long inFeatures() {
-        return weight.getShape().get(1);
-    }
-
-    public long outFeatures() {
-        return weight.getShape().get(0);
-    }
 }
