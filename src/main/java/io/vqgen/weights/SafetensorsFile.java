@@ -197,7 +197,8 @@ public final class SafetensorsFile implements TensorFile {
         }
     }
 
-    private static void closeQuietly(FileChannel channel) {
+    /** Closes a channel while a better error is already on its way. */
+    static void closeQuietly(FileChannel channel) {
         try {
             channel.close();
         } catch (IOException ignored) {

@@ -49,10 +49,10 @@ public final class TorchBinFile implements TensorFile {
         try {
             return new TorchBinFile(path, channel, read(path, channel));
         } catch (IOException e) {
-            close(channel);
+            SafetensorsFile.closeQuietly(channel);
             throw new WeightsException(path + ": read failed: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            close(channel);
+            SafetensorsFile.closeQuietly(channel);
             throw e;
         }
     }
@@ -246,14 +246,6 @@ public final class TorchBinFile implements TensorFile {
         return channel.map(FileChannel.MapMode.READ_ONLY, e.dataOffset(), e.size());
     }
 
-    private static void close(FileChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // already failing with a better message
-        }
-    }
-
     public Path path() {
         return path;
     }
@@ -270,6 +262,6 @@ public final class TorchBinFile implements TensorFile {
 
     @Override
     public void close() {
-        close(channel);
+        SafetensorsFile.closeQuietly(channel);
     }
 }
