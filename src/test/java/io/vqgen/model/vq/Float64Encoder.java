@@ -1,11 +1,19 @@
 package io.vqgen.model.vq;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import io.vqgen.weights.RawTensor;
 import io.vqgen.weights.StateDict;
 import io.vqgen.weights.StorageType;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * An independent, plain-Java float64 evaluation of diffusers' VQ-VAE encoder path (conv, group norm, SiLU,
@@ -234,5 +242,29 @@ final class Float64Encoder {
             out[i] = b.getFloat(i * 4);
         }
         return out;
+    }
+
+    static Map randomMap(int c, int h, int w, long seed) {
+        Random r = new Random(seed);
+        double[] v = new double[c * h * w];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = r.nextDouble() * 2 - 1;
+        }
+        return new Map(c, h, w, v);
+    }
+
+    static NDArray toArray(NDManager m, Map x) {
+        return m.create(x.v(), new Shape(1, x.c(), x.h(), x.w()));
+    }
+
+    static void assertClose(Map expected, NDArray actual, double tol, String what) {
+        assertEquals(new Shape(1, expected.c(), expected.h(), expected.w()), actual.getShape(), what + " shape");
+        double[] a = actual.toType(DataType.FLOAT64, false).toDoubleArray();
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - expected.v()[i]));
+        }
+        System.out.printf("%s: max |diff| vs float64 loops %.3g%n", what, max);
+        assertTrue(max <= tol, what + ": max |diff| " + max + " > " + tol);
     }
 }

@@ -81,11 +81,11 @@ class VqAttentionBlocksTest {
         StateDict weights = randomWeights(config, 11);
         int c = config.channels(1);
         String name = "encoder.down_blocks.1.attentions.1";
-        Float64Encoder.Map x = randomMap(c, 5, 3, 12);
+        Float64Encoder.Map x = Float64Encoder.randomMap(c, 5, 3, 12);
         try (NDManager m = NDManager.newBaseManager()) {
             Attention attention = new LayerLoader(weights, m, DataType.FLOAT64, config).attention(name, c, NormType.GROUP);
             Float64Encoder.Map expected = new Float64Encoder(weights, config).attention(x, name);
-            assertClose(expected, attention.forward(toArray(m, x), null), softmaxRounding(expected), name);
+            Float64Encoder.assertClose(expected, attention.forward(Float64Encoder.toArray(m, x), null), softmaxRounding(expected), name);
         }
     }
 
@@ -96,7 +96,7 @@ class VqAttentionBlocksTest {
         StateDict weights = randomWeights(config, 13);
         Float64Encoder reference = new Float64Encoder(weights, config);
         int c = config.channels(1);
-        Float64Encoder.Map x = randomMap(c, 3, 4, 14);
+        Float64Encoder.Map x = Float64Encoder.randomMap(c, 3, 4, 14);
         Float64Encoder.Map expected = x;
         String block = "decoder.up_blocks.0";
         for (int j = 0; j < 3; j++) {
@@ -106,7 +106,7 @@ class VqAttentionBlocksTest {
         try (NDManager m = NDManager.newBaseManager()) {
             UpBlock up = Decoder.load(new LayerLoader(weights, m, DataType.FLOAT64, config), config).upBlocks().get(0);
             assertEquals(3, up.attentions().size());
-            assertClose(expected, up.forward(toArray(m, x), null), softmaxRounding(expected), block);
+            Float64Encoder.assertClose(expected, up.forward(Float64Encoder.toArray(m, x), null), softmaxRounding(expected), block);
         }
     }
 
@@ -116,14 +116,14 @@ class VqAttentionBlocksTest {
         VqConfig config = VqConfig.fromJson(attentionConfig());
         StateDict weights = randomWeights(config, 15);
         int f = config.downsampleFactor();
-        Float64Encoder.Map image = randomMap(config.inChannels(), 3 * f, 2 * f, 16);
+        Float64Encoder.Map image = Float64Encoder.randomMap(config.inChannels(), 3 * f, 2 * f, 16);
         Float64Encoder.Map expected = new Float64Encoder(weights, config).encode(image);
         try (NDManager m = NDManager.newBaseManager();
              VqModel f64 = VqModel.create(config, randomWeights(config, 15), m, DataType.FLOAT64);
              VqModel f32 = VqModel.create(config, randomWeights(config, 15), m)) {
-            NDArray x = toArray(m, image);
-            assertClose(expected, f64.encode(x), 1e-7, "float64 encode");
-            assertClose(expected, f32.encode(x.toType(DataType.FLOAT32, false)), 2e-6, "float32 encode");
+            NDArray x = Float64Encoder.toArray(m, image);
+            Float64Encoder.assertClose(expected, f64.encode(x), 1e-7, "float64 encode");
+            Float64Encoder.assertClose(expected, f32.encode(x.toType(DataType.FLOAT32, false)), 2e-6, "float32 encode");
         }
     }
 
@@ -245,29 +245,5 @@ class VqAttentionBlocksTest {
             tensors.put(name, TinyVq.f32(name, v, shape));
         });
         return TinyVq.weights(tensors, LoadOptions.cpuFloat32());
-    }
-
-    private static Float64Encoder.Map randomMap(int c, int h, int w, long seed) {
-        Random r = new Random(seed);
-        double[] v = new double[c * h * w];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = r.nextDouble() * 2 - 1;
-        }
-        return new Float64Encoder.Map(c, h, w, v);
-    }
-
-    private static NDArray toArray(NDManager m, Float64Encoder.Map x) {
-        return m.create(x.v(), new Shape(1, x.c(), x.h(), x.w()));
-    }
-
-    private static void assertClose(Float64Encoder.Map expected, NDArray actual, double tol, String what) {
-        assertEquals(new Shape(1, expected.c(), expected.h(), expected.w()), actual.getShape(), what + " shape");
-        double[] a = actual.toType(DataType.FLOAT64, false).toDoubleArray();
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - expected.v()[i]));
-        }
-        System.out.printf("%s: max |diff| vs float64 loops %.3g%n", what, max);
-        assertTrue(max <= tol, what + ": max |diff| " + max + " > " + tol);
     }
 }

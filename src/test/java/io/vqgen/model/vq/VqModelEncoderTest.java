@@ -46,15 +46,15 @@ class VqModelEncoderTest {
             String block = "encoder.down_blocks." + last + ".resnets.0";
             int in = config.channels(Math.max(0, last - 1));
             ResnetBlock resnet = l.resnet(block, in, config.channels(last), NormType.GROUP);
-            Float64Encoder.Map x = randomMap(in, 10, 7, 1);
-            assertClose(reference.resnet(x, block), resnet.forward(toArray(m, x), null), 1e-12, block);
+            Float64Encoder.Map x = Float64Encoder.randomMap(in, 10, 7, 1);
+            Float64Encoder.assertClose(reference.resnet(x, block), resnet.forward(Float64Encoder.toArray(m, x), null), 1e-12, block);
 
             String down = "encoder.down_blocks.0.downsamplers.0.conv";
             int c = config.channels(0);
             Downsample downsample = new Downsample(l.conv(down, c, c, 3, 2, 0));
             for (int size : new int[] {8, 9}) {
-                Float64Encoder.Map y = randomMap(c, size, size + 3, 2);
-                assertClose(reference.downsample(y, down), downsample.forward(toArray(m, y)), 1e-12, down);
+                Float64Encoder.Map y = Float64Encoder.randomMap(c, size, size + 3, 2);
+                Float64Encoder.assertClose(reference.downsample(y, down), downsample.forward(Float64Encoder.toArray(m, y)), 1e-12, down);
             }
         }
     }
@@ -69,17 +69,17 @@ class VqModelEncoderTest {
     void encodeMatchesFloat64Loops() {
         StateDict weights = folder.weights(VqModel.COMPONENT, LoadOptions.cpuFloat32());
         int f = config.downsampleFactor();
-        Float64Encoder.Map image = randomMap(config.inChannels(), 3 * f, 2 * f, 3);
+        Float64Encoder.Map image = Float64Encoder.randomMap(config.inChannels(), 3 * f, 2 * f, 3);
         Float64Encoder.Map expected = new Float64Encoder(weights, config).encode(image);
         try (NDManager m = NDManager.newBaseManager();
              VqModel f64 = VqModel.create(config, folder.weights(VqModel.COMPONENT, LoadOptions.cpuFloat32()), m,
                      DataType.FLOAT64);
              VqModel f32 = VqModel.load(folder, LoadOptions.cpuFloat32(), m)) {
-            NDArray x = toArray(m, image);
+            NDArray x = Float64Encoder.toArray(m, image);
             NDArray latents = f64.encode(x);
             assertEquals(new Shape(1, config.vqEmbedDim(), 3, 2), latents.getShape());
-            assertClose(expected, latents, 1e-7, "float64 encode");
-            assertClose(expected, f32.encode(x.toType(DataType.FLOAT32, false)), 2e-6, "float32 encode");
+            Float64Encoder.assertClose(expected, latents, 1e-7, "float64 encode");
+            Float64Encoder.assertClose(expected, f32.encode(x.toType(DataType.FLOAT32, false)), 2e-6, "float32 encode");
         }
     }
 
@@ -107,12 +107,12 @@ class VqModelEncoderTest {
         for (double v : codebook) {
             spread = Math.max(spread, Math.abs(v));
         }
-        Float64Encoder.Map latents = randomMap(d, 6, 4, 5);
+        Float64Encoder.Map latents = Float64Encoder.randomMap(d, 6, 4, 5);
         for (int i = 0; i < latents.v().length; i++) {
             latents.v()[i] *= 1.5 * spread;
         }
         try (NDManager m = NDManager.newBaseManager(); VqModel vq = VqModel.load(folder, LoadOptions.cpuFloat32(), m)) {
-            long[] found = vq.quantize(toArray(m, latents).toType(DataType.FLOAT32, false)).toLongArray();
+            long[] found = vq.quantize(Float64Encoder.toArray(m, latents).toType(DataType.FLOAT32, false)).toLongArray();
             int len = latents.h() * latents.w();
             assertEquals(len, found.length);
             int compared = 0;
@@ -153,29 +153,5 @@ class VqModelEncoderTest {
             assertEquals(new Shape(2, 12), tokens.getShape());
             assertArrayEquals(vq.quantize(vq.encode(images)).toLongArray(), tokens.toLongArray());
         }
-    }
-
-    private static Float64Encoder.Map randomMap(int c, int h, int w, long seed) {
-        Random r = new Random(seed);
-        double[] v = new double[c * h * w];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = r.nextDouble() * 2 - 1;
-        }
-        return new Float64Encoder.Map(c, h, w, v);
-    }
-
-    private static NDArray toArray(NDManager m, Float64Encoder.Map x) {
-        return m.create(x.v(), new Shape(1, x.c(), x.h(), x.w()));
-    }
-
-    private static void assertClose(Float64Encoder.Map expected, NDArray actual, double tol, String what) {
-        assertEquals(new Shape(1, expected.c(), expected.h(), expected.w()), actual.getShape(), what + " shape");
-        double[] a = actual.toType(DataType.FLOAT64, false).toDoubleArray();
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - expected.v()[i]));
-        }
-        System.out.printf("%s: max |diff| vs float64 loops %.3g%n", what, max);
-        assertTrue(max <= tol, what + ": max |diff| " + max + " > " + tol);
     }
 }
