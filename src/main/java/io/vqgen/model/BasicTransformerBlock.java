@@ -71,6 +71,6 @@ final class BasicTransformerBlock {
                 Linear.load(weights, manager, prefix + ".to_k", contextDim, dim, bias),
                 Linear.load(weights, manager, prefix + ".to_v", contextDim, dim, bias),
                 Linear.load(weights, manager, prefix + ".to_out.0", dim, dim, true),
-                c.numAttentionHeads(), c.attentionHeadDim(), c.upcastAttention());
+                c.numAttentionHeads(), c.attentionHeadDim());
     }
 }

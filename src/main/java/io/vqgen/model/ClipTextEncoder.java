@@ -54,7 +54,7 @@ public final class ClipTextEncoder implements AutoCloseable {
                     Linear.load(weights, manager, l + "self_attn.k_proj", h, h, true),
                     Linear.load(weights, manager, l + "self_attn.v_proj", h, h, true),
                     Linear.load(weights, manager, l + "self_attn.out_proj", h, h, true),
-                    config.numAttentionHeads(), config.headDim(), false);
+                    config.numAttentionHeads(), config.headDim());
             FeedForward mlp = new FeedForward(Linear.load(weights, manager, l + "mlp.fc1", h, inner, true),
                     config.hiddenAct(), false, Linear.load(weights, manager, l + "mlp.fc2", inner, h, true));
             layers.add(new Layer(LayerNorm.load(weights, manager, l + "layer_norm1", h, eps, true), attn,

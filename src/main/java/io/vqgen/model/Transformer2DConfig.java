@@ -14,7 +14,7 @@ import io.vqgen.model.layers.Activation;
 public record Transformer2DConfig(int numAttentionHeads, int attentionHeadDim, int numLayers, Integer crossAttentionDim,
                                   boolean attentionBias, int sampleSize, int numVectorEmbeds, String activationFn,
                                   Integer numEmbedsAdaNorm, boolean adaNorm, boolean onlyCrossAttention,
-                                  boolean upcastAttention, boolean normElementwiseAffine, double normEps) {
+                                  boolean normElementwiseAffine, double normEps) {
 
     /** diffusers' FeedForward width multiplier (not configurable in Transformer2DModel). */
     public static final int FF_MULT = 4;
@@ -53,9 +53,12 @@ public record Transformer2DConfig(int numAttentionHeads, int attentionHeadDim, i
         }
         String activationFn = c.stringOr("activation_fn", "geglu");
         feedForwardActivation(s, activationFn);
+        // read only to refuse a malformed value: the fused attention kernel computes the scores and softmax of
+        // half-precision inputs in float32 either way (see layers.Attention)
+        c.booleanOr("upcast_attention", false);
         return new Transformer2DConfig(c.requireInt("num_attention_heads"), c.requireInt("attention_head_dim"),
                 c.requireInt("num_layers"), crossAttentionDim, c.booleanOr("attention_bias", false), c.requireInt("sample_size"),
-                numVectorEmbeds, activationFn, numEmbedsAdaNorm, adaNorm, onlyCross, c.booleanOr("upcast_attention", false),
+                numVectorEmbeds, activationFn, numEmbedsAdaNorm, adaNorm, onlyCross,
                 c.booleanOr("norm_elementwise_affine", true), c.doubleOr("norm_eps", 1e-5));
     }
 

@@ -1,0 +1,101 @@
+package io.vqgen.model.layers;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * A parameterless TorchScript module compiled by libtorch from source text held here, so that code can
+ * reach libtorch functions DJL does not bind (DJL runs TorchScript modules, and libtorch compiles their
+ * source when it loads them). The module is written as the archive {@code torch.jit.save} produces:
+ * a zip of {@code code/__torch__.py}, a pickled instance ({@code data.pkl}) and the format version;
+ * nothing is read from disk and no Python is involved.
+ */
+final class InlineTorchScript {
+    /** The archive format version torch.jit.save writes for modules that need no operator upgraders. */
+    private static final String FORMAT_VERSION = "3";
+
+    private InlineTorchScript() {
+    }
+
+    /**
+     * Compiles {@code class <className>(Module)} with the given methods (TorchScript source, each method
+     * indented two spaces and typed, {@code self: __torch__.<className>} first) and loads it on the CPU,
+     * owned by {@code manager}. Tensors passed to its methods may live on any device.
+     */
+    static PtSymbolBlock compile(NDManager manager, String className, String methods) {
+        String source = "class " + className + "(Module):\n"
+                + "  __parameters__ = []\n"
+                + "  __buffers__ = []\n"
+                + "  training : bool\n"
+                + methods;
+        byte[] archive = archive(source, instance(className));
+        try {
+            long handle = JniUtils.loadModuleHandle(new ByteArrayInputStream(archive), Device.cpu(), false, false);
+            return new PtSymbolBlock((PtNDManager) manager, handle);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not load the TorchScript module " + className, e);
+        }
+    }
+
+    /** Pickle (protocol 2) of an instance of {@code __torch__.<className>} with {@code training = False}. */
+    static byte[] instance(String className) {
+        ByteArrayOutputStream p = new ByteArrayOutputStream();
+        p.write(0x80); // PROTO 2
+        p.write(2);
+        p.writeBytes(("c__torch__\n" + className + "\n").getBytes(StandardCharsets.US_ASCII)); // GLOBAL
+        p.write(')');  // EMPTY_TUPLE
+        p.write(0x81); // NEWOBJ
+        p.write('}');  // EMPTY_DICT (the attributes)
+        byte[] name = "training".getBytes(StandardCharsets.US_ASCII);
+        p.write('X');  // BINUNICODE, 4-byte little-endian length
+        p.write(name.length);
+        p.write(0);
+        p.write(0);
+        p.write(0);
+        p.writeBytes(name);
+        p.write(0x89); // NEWFALSE
+        p.write('s');  // SETITEM
+        p.write('b');  // BUILD
+        p.write('.');  // STOP
+        return p.toByteArray();
+    }
+
+    private static byte[] archive(String source, byte[] data) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            stored(zip, "archive/data.pkl", data);
+            stored(zip, "archive/code/__torch__.py", source.getBytes(StandardCharsets.UTF_8));
+            stored(zip, "archive/constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'}); // an empty tuple
+            stored(zip, "archive/version", (FORMAT_VERSION + "\n").getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Uncompressed, as torch.jit.save writes its records. */
+    private static void stored(ZipOutputStream zip, String name, byte[] content) throws IOException {
+        ZipEntry entry = new ZipEntry(name);
+        entry.setMethod(ZipEntry.STORED);
+        entry.setSize(content.length);
+        entry.setCompressedSize(content.length);
+        CRC32 crc = new CRC32();
+        crc.update(content);
+        entry.setCrc(crc.getValue());
+        zip.putNextEntry(entry);
+        zip.write(content);
+        zip.closeEntry();
+    }
+}
