@@ -1,6 +1,8 @@
 package io.vqgen.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import io.vqgen.model.layers.AdaLayerNorm;
 import io.vqgen.model.layers.Attention;
@@ -49,6 +51,26 @@ final class BasicTransformerBlock {
      */
     NDArray forward(NDArray x, NDArray context, NDArray timestep) {
         x = x.add(attn1.forward(norm1.forward(x, timestep), attn1Cross ? context : null, null));
+        return afterFirstAttention(x, context, timestep);
+    }
+
+    /**
+     * {@link #forward} of the rows {@code [x; x]} (the same tokens under two contexts) with the self-attention,
+     * which does not see the context, computed once for both copies.
+     *
+     * @param x       [B, N, dim]
+     * @param context [2B, S, crossAttentionDim]
+     * @return [2B, N, dim]
+     */
+    NDArray forwardTwice(NDArray x, NDArray context, NDArray timestep) {
+        if (attn1Cross) {
+            return forward(NDArrays.concat(new NDList(x, x), 0), context, timestep);
+        }
+        x = x.add(attn1.forward(norm1.forward(x, timestep), null, null));
+        return afterFirstAttention(NDArrays.concat(new NDList(x, x), 0), context, timestep);
+    }
+
+    private NDArray afterFirstAttention(NDArray x, NDArray context, NDArray timestep) {
         if (attn2 != null) {
             x = x.add(attn2.forward(norm2.forward(x, timestep), context, null));
         }

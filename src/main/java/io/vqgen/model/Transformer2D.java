@@ -2,7 +2,9 @@ package io.vqgen.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vqgen.model.layers.LayerNorm;
@@ -82,12 +84,87 @@ public final class Transformer2D implements AutoCloseable {
             for (BasicTransformerBlock block : blocks) {
                 x = block.forward(x, context, t);
             }
-            NDArray logits = out.forward(normOut.forward(x)); // [B,N,K-1]
-            // log-softmax over the classes in float64, as the reference, on the layout where classes are
-            // contiguous (three times faster than over dim 1 of [B,K-1,N]); the result is its [B,K-1,N] view
-            NDArray logp = logits.toType(DataType.FLOAT64, false).logSoftmax(-1).toType(DataType.FLOAT32, false);
-            return scope.keep(logp.transpose(0, 2, 1));
+            return scope.keep(logSoftmax(out.forward(normOut.forward(x))));
         }
+    }
+
+    /**
+     * The two predictions classifier-free guidance needs, for the same tokens under the unconditional and the
+     * conditional text: {@link #logPx0} of {@code [tokens; tokens]} with context {@code [unconditional; conditional]},
+     * as diffusers batches them. The first block's self-attention, which sees only the tokens, is computed once.
+     *
+     * @return float32 [2B, numVectorEmbeds − 1, height·width]: the unconditional rows first, laid out as {@link #logPx0}'s
+     */
+    public NDArray pairedLogPx0(NDArray tokens, NDArray unconditional, NDArray conditional, int timestep) {
+        checkGuidedInputs(tokens, unconditional, conditional, timestep);
+        try (CallScope scope = new CallScope(manager, tokens, unconditional, conditional)) {
+            checkTokenRange(tokens);
+            NDArray x = pairedHiddenStates(scope.manager(), tokens, unconditional, conditional, timestep);
+            return scope.keep(logSoftmax(out.forward(normOut.forward(x))));
+        }
+    }
+
+    /**
+     * The guided prediction {@code log_softmax(u + scale·(c − u))} of diffusers' pipeline (u, c: the unconditional
+     * and conditional log-probabilities; the pipeline renormalises the mix by subtracting its logsumexp), computed
+     * before the output projection: log-probabilities differ from logits by a per-token constant, which the
+     * renormalisation removes, and the projection is affine with weights summing to one, so the mix equals
+     * {@code log_softmax(out(hu + scale·(hc − hu)))} for the normalised hidden states hu, hc. One projection and one
+     * float64 log-softmax instead of two. Equal to the pipeline's arithmetic up to float32 rounding, not bitwise:
+     * {@link #pairedLogPx0} is the path that reproduces diffusers' token grids.
+     *
+     * @return float32 [B, numVectorEmbeds − 1, height·width], laid out as {@link #logPx0}'s
+     */
+    public NDArray guidedLogPx0(NDArray tokens, NDArray unconditional, NDArray conditional, int timestep, double scale) {
+        if (!Double.isFinite(scale)) {
+            throw new ModelException("transformer: guidance scale must be finite, got " + scale);
+        }
+        checkGuidedInputs(tokens, unconditional, conditional, timestep);
+        try (CallScope scope = new CallScope(manager, tokens, unconditional, conditional)) {
+            checkTokenRange(tokens);
+            NDArray x = pairedHiddenStates(scope.manager(), tokens, unconditional, conditional, timestep);
+            NDArray h = normOut.forward(x);
+            long b = tokens.getShape().get(0);
+            NDArray hu = h.get("0:" + b);
+            NDArray mixed = h.get(b + ":").sub(hu).mul((float) scale).add(hu);
+            return scope.keep(logSoftmax(out.forward(mixed)));
+        }
+    }
+
+    /** Hidden states [2B, N, dim] after the last block for tokens [B, N] under the two contexts. */
+    private NDArray pairedHiddenStates(NDManager work, NDArray tokens, NDArray unconditional, NDArray conditional,
+                                       int timestep) {
+        NDArray t = work.create((long) timestep);
+        NDArray context = NDArrays.concat(new NDList(unconditional, conditional), 0).toType(dtype, false);
+        NDArray x = blocks.get(0).forwardTwice(latentImageEmbedding.forward(tokens), context, t);
+        for (BasicTransformerBlock block : blocks.subList(1, blocks.size())) {
+            x = block.forward(x, context, t);
+        }
+        return x;
+    }
+
+    /**
+     * log-softmax over the classes in float64, as the reference, on the layout where classes are contiguous (three
+     * times faster than over dim 1 of [B,K-1,N]).
+     *
+     * @param logits [B, N, K-1]
+     * @return float32 [B, K-1, N], a transposed view
+     */
+    private static NDArray logSoftmax(NDArray logits) {
+        NDArray logp = logits.toType(DataType.FLOAT64, false).logSoftmax(-1).toType(DataType.FLOAT32, false);
+        return logp.transpose(0, 2, 1);
+    }
+
+    private void checkGuidedInputs(NDArray tokens, NDArray unconditional, NDArray conditional, int timestep) {
+        if (unconditional == null || conditional == null) {
+            throw new ModelException("transformer: guidance needs both the unconditional and the conditional text states");
+        }
+        if (!unconditional.getShape().equals(conditional.getShape())) {
+            throw new ModelException("transformer: unconditional and conditional text states must have one shape, got "
+                    + unconditional.getShape() + " and " + conditional.getShape());
+        }
+        checkInputs(tokens, conditional, timestep);
+        checkInputs(tokens, unconditional, timestep);
     }
 
     private void checkInputs(NDArray tokens, NDArray context, int timestep) {

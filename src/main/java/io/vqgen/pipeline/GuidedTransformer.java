@@ -1,43 +1,50 @@
 package io.vqgen.pipeline;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import io.vqgen.diffusion.DenoisingModel;
 import io.vqgen.diffusion.Guidance;
 import io.vqgen.model.Transformer2D;
 
 /**
- * The transformer as the samplers see it. With guidance (scale &gt; 1) it runs one batched pass over
- * [unconditional; conditional] rows, as diffusers does, and mixes them with {@link Guidance#combine};
- * otherwise one pass over the conditional rows.
+ * The transformer as the samplers see it. With guidance (scale &gt; 1) either diffusers' arithmetic, both
+ * predictions as log-probabilities mixed by {@link Guidance#combine} (what reference noise mode needs to reproduce
+ * its token grids), or the same mix taken before the output projection ({@link Transformer2D#guidedLogPx0}: one
+ * projection and one float64 log-softmax instead of two, equal up to float32 rounding); without guidance one pass
+ * over the conditional rows.
  */
 final class GuidedTransformer implements DenoisingModel {
     private final Transformer2D transformer;
-    private final NDArray encoderStates;
+    private final NDArray conditional;
+    private final NDArray unconditional;
     private final double guidanceScale;
-    private final boolean guided;
+    private final boolean exactArithmetic;
 
     /**
-     * @param conditional   [B, 77, hidden]
-     * @param unconditional [B, 77, hidden], or null without guidance
+     * @param conditional     [B, 77, hidden]
+     * @param unconditional   [B, 77, hidden], or null without guidance
+     * @param exactArithmetic mix log-probabilities as diffusers does, rather than hidden states
      */
-    GuidedTransformer(Transformer2D transformer, NDArray conditional, NDArray unconditional, double guidanceScale) {
+    GuidedTransformer(Transformer2D transformer, NDArray conditional, NDArray unconditional, double guidanceScale,
+                      boolean exactArithmetic) {
         this.transformer = transformer;
-        this.guided = unconditional != null;
-        this.encoderStates = guided ? NDArrays.concat(new NDList(unconditional, conditional), 0) : conditional;
+        this.conditional = conditional;
+        this.unconditional = unconditional;
         this.guidanceScale = guidanceScale;
+        this.exactArithmetic = exactArithmetic;
     }
 
     @Override
     public NDArray logPx0(NDArray tokens, int t) {
-        if (!guided) {
-            return transformer.logPx0(tokens, encoderStates, t);
+        if (unconditional == null) {
+            return transformer.logPx0(tokens, conditional, t);
+        }
+        if (!exactArithmetic) {
+            return transformer.guidedLogPx0(tokens, unconditional, conditional, t, guidanceScale);
         }
         NDManager manager = tokens.getManager();
         long batch = tokens.getShape().get(0);
-        NDArray both = transformer.logPx0(NDArrays.concat(new NDList(tokens, tokens), 0), encoderStates, t);
+        NDArray both = transformer.pairedLogPx0(tokens, unconditional, conditional, t);
         both.attach(manager);
         return Guidance.combine(both.get("0:" + batch), both.get(batch + ":"), guidanceScale);
     }

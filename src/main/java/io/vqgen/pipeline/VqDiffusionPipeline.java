@@ -295,7 +295,7 @@ public final class VqDiffusionPipeline implements AutoCloseable {
             NDArray unconditional = sampling.usesGuidance() ? prompts.unconditional(scope, batch) : null;
             long t1 = System.nanoTime();
             DenoisingModel model = new GuidedTransformer(transformer, conditional, unconditional,
-                    sampling.guidanceScale());
+                    sampling.guidanceScale(), sampling.noise() == NoiseMode.REFERENCE);
             NDArray start = scope.create(initial.toArray(new long[0][]));
             NDArray tokens;
             try (NoiseSource noise = sampling.noise() == NoiseMode.REFERENCE ? ReferenceNoise.open(seeds.get(0))
