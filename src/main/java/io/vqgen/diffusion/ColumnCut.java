@@ -24,57 +24,34 @@ final class ColumnCut {
     private static final int BUCKET_SHIFT = 21;
     private static final int BUCKETS = 1 << (31 - BUCKET_SHIFT);
 
-    /** Columns read together: one cache line of each row. */
-    static final int BLOCK = 16;
-
     private final int classes;
-    /** A block of columns, class-contiguous; the search permutes a column's lp and p together. */
-    private final float[][] lpBlock;
-    private final float[][] pBlock;
-    private float[] lp;
-    private float[] p;
+    /** The column being searched; the search permutes lp and p together. */
+    private final float[] lp;
+    private final float[] p;
     private final double[] bucketMass = new double[BUCKETS];
     private long[] sortKeys;
 
     ColumnCut(int classes) {
         this.classes = classes;
-        this.lpBlock = new float[BLOCK][classes];
-        this.pBlock = new float[BLOCK][classes];
+        this.lp = new float[classes];
+        this.p = new float[classes];
     }
 
     /**
-     * Thresholds of up to {@link #BLOCK} consecutive columns of one image of a [B, C, N] tensor.
+     * The threshold of one column, stored class-contiguous.
      *
-     * @param logProbs the log-probabilities, C order [B, C, N]
+     * @param logProbs the log-probabilities
      * @param probs    their {@code exp} as torch computed it, same layout
-     * @param image    b
-     * @param first    the first token (column) n of the block
-     * @param count    columns in the block, at most {@link #BLOCK}
-     * @param tokens   N
-     * @param out      receives the thresholds at {@code [b * N + first, ... + count)}
-     */
-    void thresholds(FloatBuffer logProbs, FloatBuffer probs, int image, int first, int count, int tokens, float rate,
-                    float[] out) {
-        long imageBase = (long) image * classes * tokens;
-        for (int c = 0; c < classes; c++) {
-            int row = Math.toIntExact(imageBase + (long) c * tokens + first);
-            for (int w = 0; w < count; w++) {
-                lpBlock[w][c] = logProbs.get(row + w);
-                pBlock[w][c] = probs.get(row + w);
-            }
-        }
-        for (int w = 0; w < count; w++) {
-            lp = lpBlock[w];
-            p = pBlock[w];
-            out[image * tokens + first + w] = threshold(rate);
-        }
-    }
-
-    /**
-     * The threshold of the column loaded in {@link #lp} / {@link #p}.
-     *
+     * @param offset   index of the column's first class in both buffers
      * @return the smallest kept log-probability, or -inf when every class is kept
      */
+    float threshold(FloatBuffer logProbs, FloatBuffer probs, int offset, float rate) {
+        logProbs.get(offset, lp);
+        probs.get(offset, p);
+        return threshold(rate);
+    }
+
+    /** The threshold of the column loaded in {@link #lp} / {@link #p}. */
     private float threshold(float rate) {
         double total = 0;
         int top = 0;

@@ -1,9 +1,15 @@
 package io.vqgen.diffusion;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.stream.IntStream;
 
 /**
  * Noise that depends only on (image seed, network call, stream, position): never on the batch, other threads or
@@ -20,6 +26,8 @@ public final class PerImageNoise implements NoiseSource {
     private static final long SEED_SALT = 0x6A09E667F3BCC909L;
     private static final int CLASS_STREAM = 0;
     private static final int POSITION_STREAM = 1;
+    /** Below this many weights the host scan runs on the calling thread only. */
+    private static final long PARALLEL_ELEMENTS = 1 << 18;
 
     private final long[] seeds;
 
@@ -48,12 +56,62 @@ public final class PerImageNoise implements NoiseSource {
             }
         }
         NDManager m = logProbs.getManager();
-        NDArray uniform = m.create(u, new Shape(batch, 1, length)).toDevice(logProbs.getDevice(), false);
-        NDArray cdf = logProbs.sub(logProbs.max(new int[] {1}, true)).exp().cumSum(1);
+        try (NDManager scope = m.newSubManager()) {
+            scope.tempAttachAll(logProbs);
+            NDArray weights = logProbs.sub(logProbs.max(new int[] {1}, true)).exp(); // in logProbs' layout
+            NDArray classes = logProbs.getDevice().getDeviceType().equals(Device.Type.CPU)
+                    ? scanOnHost(weights, u, batch, length)
+                    : scanOnDevice(weights, u, batch, length);
+            classes.attach(m);
+            return classes;
+        }
+    }
+
+    /**
+     * The class of each column: the number of classes whose running sum is {@code <= u * total}, capped at the
+     * last class. Running sums as torch's {@code cumsum} forms them: accumulated in double, each rounded to float32
+     * (so both strategies draw the same classes). The host scan stops at the drawn class and reads the columns
+     * class-contiguous, in place when the weights are stored that way (the model's layout).
+     */
+    static NDArray scanOnHost(NDArray weights, float[] u, int batch, int length) {
+        int classes = Math.toIntExact(weights.getShape().get(1));
+        ByteBuffer bytes = weights.transpose(0, 2, 1).toByteBuffer(true); // [B, N, K]
+        FloatBuffer w = bytes.order(ByteOrder.nativeOrder()).asFloatBuffer();
+        long[] drawn = new long[batch * length];
+        IntStream columns = IntStream.range(0, drawn.length);
+        if ((long) drawn.length * classes >= PARALLEL_ELEMENTS) {
+            columns = columns.parallel();
+        }
+        columns.forEach(column -> {
+            int base = Math.toIntExact((long) column * classes);
+            double sum = 0;
+            for (int k = 0; k < classes; k++) {
+                sum += w.get(base + k);
+            }
+            // u <= 1 - 2^-24 makes u * total < total in float32, so the count stops at a class with weight > 0
+            float target = u[column] * (float) sum;
+            double running = 0;
+            int k = 0;
+            while (k < classes - 1) {
+                running += w.get(base + k);
+                if (!((float) running <= target)) { // as torch's comparison: a NaN column draws class 0
+                    break;
+                }
+                k++;
+            }
+            drawn[column] = k;
+        });
+        return weights.getManager().create(drawn, new Shape(batch, length));
+    }
+
+    /** {@link #scanOnHost} with tensor operations, for devices where reading the weights back would cost more. */
+    static NDArray scanOnDevice(NDArray weights, float[] u, int batch, int length) {
+        NDManager m = weights.getManager();
+        NDArray uniform = m.create(u, new Shape(batch, 1, length)).toDevice(weights.getDevice(), false);
+        NDArray cdf = weights.cumSum(1);
         NDArray total = cdf.get(new NDIndex(":, -1:, :"));
-        // u <= 1 - 2^-24 makes u * total < total in float32, so the count stops at a class with probability > 0
         NDArray target = uniform.mul(total);
-        return cdf.lte(target).sum(new int[] {1}).minimum(shape.get(1) - 1);
+        return cdf.lte(target).sum(new int[] {1}).minimum(weights.getShape().get(1) - 1);
     }
 
     @Override

@@ -63,21 +63,17 @@ public final class Truncation {
         float[] thresholds = new float[batch * tokens];
         try (NDManager scope = m.newSubManager()) {
             scope.tempAttachAll(logp);
-            // read in place (C order [B, C, N]); ColumnCut gathers columns a cache line at a time
-            FloatBuffer lp = floats(logp);
-            FloatBuffer p = floats(logp.exp());
-            int blocksPerImage = (tokens + ColumnCut.BLOCK - 1) / ColumnCut.BLOCK;
+            // columns are read class-contiguous: [B, N, C] in C order, which is how the model's log-probabilities
+            // are stored (then read in place, without a copy)
+            FloatBuffer lp = floats(logp.transpose(0, 2, 1));
+            FloatBuffer p = floats(logp.exp().transpose(0, 2, 1));
             ThreadLocal<ColumnCut> cuts = ThreadLocal.withInitial(() -> new ColumnCut(classes));
-            IntStream blocks = IntStream.range(0, batch * blocksPerImage);
+            IntStream columns = IntStream.range(0, thresholds.length);
             if ((long) thresholds.length * classes >= PARALLEL_ELEMENTS) {
-                blocks = blocks.parallel();
+                columns = columns.parallel();
             }
-            blocks.forEach(block -> {
-                int image = block / blocksPerImage;
-                int first = block % blocksPerImage * ColumnCut.BLOCK;
-                cuts.get().thresholds(lp, p, image, first, Math.min(ColumnCut.BLOCK, tokens - first), tokens,
-                        rate, thresholds);
-            });
+            columns.forEach(column -> thresholds[column] =
+                    cuts.get().threshold(lp, p, Math.toIntExact((long) column * classes), rate));
         }
         return m.create(thresholds, new Shape(batch, 1, tokens)).toDevice(logp.getDevice(), false);
     }

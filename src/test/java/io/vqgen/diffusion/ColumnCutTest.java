@@ -28,9 +28,12 @@ class ColumnCutTest {
     }
 
     private static float cut(float[] lp, float[] p, float rate) {
-        float[] out = new float[1];
-        new ColumnCut(lp.length).thresholds(FloatBuffer.wrap(lp), FloatBuffer.wrap(p), 0, 0, 1, 1, rate, out);
-        return out[0];
+        // the column at an offset inside larger buffers, as Truncation passes it
+        float[] lpBuffer = new float[lp.length + 5];
+        float[] pBuffer = new float[p.length + 5];
+        System.arraycopy(lp, 0, lpBuffer, 3, lp.length);
+        System.arraycopy(p, 0, pBuffer, 3, p.length);
+        return new ColumnCut(lp.length).threshold(FloatBuffer.wrap(lpBuffer), FloatBuffer.wrap(pBuffer), 3, rate);
     }
 
     /** Random columns of many sizes and shapes, with repeated values, at rates near and away from 1. */

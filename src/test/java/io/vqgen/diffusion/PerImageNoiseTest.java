@@ -37,6 +37,33 @@ class PerImageNoiseTest {
         }
     }
 
+    /** The CPU strategy (a scan on the host) and the tensor one (cumsum) draw the same classes, whatever the layout. */
+    @Test
+    void hostAndTensorScansDrawTheSameClasses() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(3);
+            int batch = 2;
+            int length = 300;
+            NDArray logits = m.randomNormal(0, 6, new Shape(batch, length, 1025), DataType.FLOAT32);
+            NDArray classesContiguous = logits.logSoftmax(2).transpose(0, 2, 1); // the model's layout
+            NDArray tokensContiguous = classesContiguous.duplicate().reshape(-1).reshape(batch, 1025, length);
+            float[] u = new float[batch * length];
+            for (int i = 0; i < u.length; i++) {
+                u[i] = (i * 7919 % 16777216) * 0x1p-24f;
+            }
+            u[5] = 1 - 0x1p-24f;
+            for (NDArray logp : new NDArray[] {classesContiguous, tokensContiguous}) {
+                NDArray weights = logp.sub(logp.max(new int[] {1}, true)).exp();
+                assertArrayEquals(PerImageNoise.scanOnDevice(weights, u, batch, length).toLongArray(),
+                        PerImageNoise.scanOnHost(weights, u, batch, length).toLongArray());
+            }
+            NDArray nan = m.create(new float[] {Float.NaN, Float.NaN, Float.NaN}, new Shape(1, 3, 1));
+            float[] half = {0.5f};
+            assertArrayEquals(PerImageNoise.scanOnDevice(nan, half, 1, 1).toLongArray(),
+                    PerImageNoise.scanOnHost(nan, half, 1, 1).toLongArray());
+        }
+    }
+
     @Test
     void callsAndStreamsDiffer() {
         try (NDManager m = NDManager.newBaseManager()) {
