@@ -4,7 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.vqgen.weights.StateDict;
 
-/** {@code torch.nn.Linear}: y = x·Wᵀ + b over the last dimension, one fused addmm. */
+/**
+ * {@code torch.nn.Linear}: y = x·Wᵀ + b over the last dimension; float32 on the CPU through oneDNN
+ * ({@link OneDnnLinear}), otherwise DJL's linear (a matmul and a bias add, as torch does for 3-D inputs).
+ */
 public final class Linear {
     private final NDArray weight; // [out, in]
     private final NDArray bias;   // [out], or null for a layer without bias
@@ -23,6 +26,9 @@ public final class Linear {
 
     /** [..., in] → [..., out], allocated in x's manager. */
     public NDArray forward(NDArray x) {
+        if (OneDnnLinear.takes(x, weight)) {
+            return OneDnnLinear.apply(x, weight, bias);
+        }
         return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
     }
 }
