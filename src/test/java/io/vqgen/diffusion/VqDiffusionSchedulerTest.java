@@ -151,6 +151,34 @@ class VqDiffusionSchedulerTest {
         }
     }
 
+    /**
+     * The posterior is computed a piece of columns at a time. In the model's layout (classes contiguous) any piece
+     * size gives the same bits; for plain C-order input the pieces are strided slices whose reductions torch may
+     * vectorise differently, so there they agree to float32 rounding.
+     */
+    @Test
+    void posteriorInPiecesEqualsOnePiece() {
+        VqDiffusionScheduler sch = load("tiny-a");
+        int k = sch.numClasses();
+        int n = 50;
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(5);
+            NDArray classesContiguous = m.randomNormal(0, 3, new Shape(3, n, k - 1), DataType.FLOAT32).logSoftmax(2)
+                    .transpose(0, 2, 1);
+            NDArray plain = classesContiguous.duplicate().reshape(-1).reshape(3, k - 1, n);
+            NDArray xt = m.randomInteger(0, k, new Shape(3, n), DataType.INT64);
+            for (int columns : new int[] {1, 7, n, n + 1}) {
+                NDArray whole = sch.posterior(classesContiguous, xt, 40, 39, Integer.MAX_VALUE);
+                NDArray pieces = sch.posterior(classesContiguous, xt, 40, 39, columns);
+                assertEquals(new Shape(3, k, n), pieces.getShape());
+                assertArrayEquals(whole.toFloatArray(), pieces.toFloatArray(), "pieces of " + columns + " columns");
+                double err = sch.posterior(plain, xt, 40, 39, Integer.MAX_VALUE)
+                        .sub(sch.posterior(plain, xt, 40, 39, columns)).abs().max().getFloat();
+                assertTrue(err <= POSTERIOR_TOLERANCE, "plain layout, pieces of " + columns + " columns: " + err);
+            }
+        }
+    }
+
     /** Q_from · ... · Q_to, one-step matrices rows = source class, columns = target class, mask last. */
     private static double[][] product(VqDiffusionScheduler s, int from, int to) {
         int k = s.numClasses();
