@@ -18,20 +18,20 @@ final class GuidedTransformer implements DenoisingModel {
     private final NDArray conditional;
     private final NDArray unconditional;
     private final double guidanceScale;
-    private final boolean exactArithmetic;
+    private final boolean diffusersArithmetic;
 
     /**
-     * @param conditional     [B, 77, hidden]
-     * @param unconditional   [B, 77, hidden], or null without guidance
-     * @param exactArithmetic mix log-probabilities as diffusers does, rather than hidden states
+     * @param conditional         [B, 77, hidden]
+     * @param unconditional       [B, 77, hidden], or null without guidance
+     * @param diffusersArithmetic mix log-probabilities as diffusers does, rather than hidden states
      */
     GuidedTransformer(Transformer2D transformer, NDArray conditional, NDArray unconditional, double guidanceScale,
-                      boolean exactArithmetic) {
+                      boolean diffusersArithmetic) {
         this.transformer = transformer;
         this.conditional = conditional;
         this.unconditional = unconditional;
         this.guidanceScale = guidanceScale;
-        this.exactArithmetic = exactArithmetic;
+        this.diffusersArithmetic = diffusersArithmetic;
     }
 
     @Override
@@ -39,7 +39,7 @@ final class GuidedTransformer implements DenoisingModel {
         if (unconditional == null) {
             return transformer.logPx0(tokens, conditional, t);
         }
-        if (!exactArithmetic) {
+        if (!diffusersArithmetic) {
             return transformer.guidedLogPx0(tokens, unconditional, conditional, t, guidanceScale);
         }
         NDManager manager = tokens.getManager();

@@ -15,6 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.function.Consumer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,6 +41,23 @@ class Transformer2DTest {
             double err = Goldens.maxAbsDiff(logp, Goldens.component(m, tiny, "transformer_out_t" + t + ".npy"));
             System.out.printf("%s transformer t=%d: max abs error %.3g%n", tiny, t, err);
             assertTrue(err < TOLERANCE, "max abs error " + err);
+        }
+    }
+
+    /** The float64 log-softmax runs a block of rows at a time; every block size gives the same bits. */
+    @Test
+    void logSoftmaxInBlocksIsBitIdenticalToOneBlock() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray logits = m.randomNormal(new Shape(2, 37, 300)).mul(4f);
+            NDArray whole = Transformer2D.logSoftmax(logits, Long.MAX_VALUE);
+            assertEquals(new Shape(2, 300, 37), whole.getShape());
+            NDArray expected = logits.toType(DataType.FLOAT64, false).logSoftmax(-1).toType(DataType.FLOAT32, false)
+                    .transpose(0, 2, 1);
+            assertArrayEquals(expected.toFloatArray(), whole.toFloatArray());
+            for (long block : new long[] {1, 300, 7 * 300, 300 * 74 - 1}) {
+                assertArrayEquals(whole.toFloatArray(), Transformer2D.logSoftmax(logits, block).toFloatArray(),
+                        "blocks of " + block + " elements");
+            }
         }
     }
 

@@ -42,7 +42,7 @@ final class OneDnnLinear {
                 return InlineTorchScript.compile(NDManager.newBaseManager(), "OneDnnLinear", SOURCE);
             } catch (EngineException e) {
                 LOG.info("oneDNN linear is not available in this libtorch ({}); linear layers use MKL",
-                        e.getMessage().strip().lines().findFirst().orElse(""));
+                        String.valueOf(e.getMessage()).strip().lines().findFirst().orElse(""));
                 return null;
             }
         }
