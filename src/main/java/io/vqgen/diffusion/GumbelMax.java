@@ -16,6 +16,8 @@ final class GumbelMax {
      */
     static NDArray argmax(NDArray logits, NDArray uniform) {
         NDArray gumbel = uniform.add(1e-30f).log().neg().add(1e-30f).log().neg();
-        return gumbel.add(logits).argMax(1);
+        // logits first: the sum then takes their layout (classes contiguous for the model's output), which makes
+        // the add and the argmax over classes about twice as fast; addition commutes, so the same bits
+        return logits.add(gumbel).argMax(1);
     }
 }
