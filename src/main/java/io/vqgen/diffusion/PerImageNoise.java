@@ -6,8 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
 
@@ -75,8 +73,7 @@ public final class PerImageNoise implements NoiseSource {
      */
     static NDArray scanOnHost(NDArray weights, float[] u, int batch, int length) {
         int classes = Math.toIntExact(weights.getShape().get(1));
-        ByteBuffer bytes = weights.transpose(0, 2, 1).toByteBuffer(true); // [B, N, K]
-        FloatBuffer w = bytes.order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer w = Truncation.floats(weights.transpose(0, 2, 1)); // [B, N, K]
         long[] drawn = new long[batch * length];
         IntStream columns = IntStream.range(0, drawn.length);
         if ((long) drawn.length * classes >= PARALLEL_ELEMENTS) {

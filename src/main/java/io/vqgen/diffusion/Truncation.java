@@ -113,7 +113,8 @@ public final class Truncation {
         }
     }
 
-    private static FloatBuffer floats(NDArray a) {
+    /** The array's float32 values in C order: read in place when it is contiguous on the CPU, else a copy. */
+    static FloatBuffer floats(NDArray a) {
         ByteBuffer bytes = a.toByteBuffer(true);
         return bytes.order(ByteOrder.nativeOrder()).asFloatBuffer();
     }

@@ -1,9 +1,13 @@
 package io.vqgen.model.layers;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 
 import java.io.ByteArrayInputStream;
@@ -46,6 +50,28 @@ final class InlineTorchScript {
             return new PtSymbolBlock((PtNDManager) manager, handle);
         } catch (IOException e) {
             throw new UncheckedIOException("could not load the TorchScript module " + className, e);
+        }
+    }
+
+    /**
+     * Runs {@code method} of a module from {@link #compile} on tensors; the result is allocated in the first
+     * input's manager.
+     */
+    static NDArray run(PtSymbolBlock module, String method, NDArray... tensors) {
+        IValue[] inputs = new IValue[tensors.length];
+        try {
+            for (int i = 0; i < tensors.length; i++) {
+                inputs[i] = IValue.from((PtNDArray) tensors[i]);
+            }
+            try (IValue out = IValueUtils.runMethod(module, method, inputs)) {
+                return out.toTensor((PtNDManager) tensors[0].getManager());
+            }
+        } finally {
+            for (IValue input : inputs) {
+                if (input != null) {
+                    input.close();
+                }
+            }
         }
     }
 

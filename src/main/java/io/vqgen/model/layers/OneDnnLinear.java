@@ -5,11 +5,7 @@ import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.IValueUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,15 +56,8 @@ final class OneDnnLinear {
 
     /** x·Wᵀ + b over the last dimension of x; the result in x's manager. */
     static NDArray apply(NDArray x, NDArray weight, NDArray bias) {
-        IValue[] inputs = bias == null
-                ? new IValue[] {IValue.from((PtNDArray) x), IValue.from((PtNDArray) weight)}
-                : new IValue[] {IValue.from((PtNDArray) x), IValue.from((PtNDArray) weight), IValue.from((PtNDArray) bias)};
-        try (IValue out = IValueUtils.runMethod(Module.INSTANCE, bias == null ? "unbiased" : "forward", inputs)) {
-            return out.toTensor((PtNDManager) x.getManager());
-        } finally {
-            for (IValue input : inputs) {
-                input.close();
-            }
-        }
+        return bias == null
+                ? InlineTorchScript.run(Module.INSTANCE, "unbiased", x, weight)
+                : InlineTorchScript.run(Module.INSTANCE, "forward", x, weight, bias);
     }
 }

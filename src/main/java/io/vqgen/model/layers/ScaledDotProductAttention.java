@@ -2,11 +2,7 @@ package io.vqgen.model.layers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.IValueUtils;
 
 /**
  * libtorch's fused {@code scaled_dot_product_attention}: softmax(Q·Kᵀ + mask)·V without materialising the
@@ -40,23 +36,8 @@ public final class ScaledDotProductAttention {
      * @return [B, H, N, dv] in q's manager
      */
     public static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask) {
-        PtNDArray[] arrays = mask == null
-                ? new PtNDArray[] {(PtNDArray) q, (PtNDArray) k, (PtNDArray) v}
-                : new PtNDArray[] {(PtNDArray) q, (PtNDArray) k, (PtNDArray) v, (PtNDArray) mask};
-        IValue[] inputs = new IValue[arrays.length];
-        try {
-            for (int i = 0; i < arrays.length; i++) {
-                inputs[i] = IValue.from(arrays[i]);
-            }
-            try (IValue out = IValueUtils.runMethod(Module.INSTANCE, mask == null ? "forward" : "masked", inputs)) {
-                return out.toTensor((PtNDManager) q.getManager());
-            }
-        } finally {
-            for (IValue input : inputs) {
-                if (input != null) {
-                    input.close();
-                }
-            }
-        }
+        return mask == null
+                ? InlineTorchScript.run(Module.INSTANCE, "forward", q, k, v)
+                : InlineTorchScript.run(Module.INSTANCE, "masked", q, k, v, mask);
     }
 }
