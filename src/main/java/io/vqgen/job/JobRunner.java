@@ -52,25 +52,27 @@ public final class JobRunner {
             LOG.warn("noise=reference: an image depends on its batch neighbours, so output changes with batch_size,"
                     + " partitioning and retries; use per-image for reproducible datasets");
         }
-        ModelCheck model = ModelCheck.of(config.model());
-        if (config.sampling().steps() > model.trainTimesteps()) {
-            throw new JobException("steps: " + config.sampling().steps() + " exceeds the model's num_train_timesteps ("
-                    + model.trainTimesteps() + ")");
-        }
-        JobConfig job = config.with(Map.of("model", model.dir().toString()));
         SparkContext sc = spark.sparkContext();
         Configuration hadoopConf = sc.hadoopConfiguration();
         // spark.hadoop.* reach a session built from this job's settings anyway; this covers an existing session.
-        job.sparkSettings().forEach((k, v) -> {
+        config.sparkSettings().forEach((k, v) -> {
             if (k.startsWith("spark.hadoop.")) {
                 hadoopConf.set(k.substring("spark.hadoop.".length()), v);
             }
         });
+        ModelCheck model = ModelCheck.of(config.model(), hadoopConf);
+        if (config.sampling().steps() > model.trainTimesteps()) {
+            throw new JobException("steps: " + config.sampling().steps() + " exceeds the model's num_train_timesteps ("
+                    + model.trainTimesteps() + ")");
+        }
+        JobConfig job = config.with(Map.of("model", model.model()));
         OutputLayout layout = prepareOutput(job, hadoopConf);
         Dataset<Row> input = readInput(spark, job);
 
-        Dataset<Row> rows = PromptPlan.build(input, job, okImages(spark, layout, hadoopConf))
-                .persist(StorageLevel.MEMORY_AND_DISK());
+        PromptPlan.Plan built = PromptPlan.build(input, job, currentOk(spark, layout, hadoopConf), model.fingerprint(),
+                job.overwrite());
+        checkConflicts(built.conflicts(), job, layout);
+        Dataset<Row> rows = built.rows().persist(StorageLevel.MEMORY_AND_DISK());
         Dataset<Row> plan = rows.filter(col(PromptPlan.TODO));
         JobMetrics metrics = JobMetrics.register(sc);
         Broadcast<SerializableConfiguration> conf = SerializableConfiguration.broadcast(sc, hadoopConf);
@@ -149,12 +151,31 @@ public final class JobRunner {
         return input;
     }
 
-    /** (id, image_index) of every image an earlier run (or an earlier commit of this one) stored. */
-    private static Dataset<Row> okImages(SparkSession spark, OutputLayout layout, Configuration hadoopConf) {
+    /** Each image's current ok row in the output's manifest (none for a new output). */
+    private static Dataset<Row> currentOk(SparkSession spark, OutputLayout layout, Configuration hadoopConf) {
         Dataset<Row> manifest = exists(layout.manifest(), hadoopConf)
-                ? spark.read().schema(PromptPlan.RESUME_COLUMNS).parquet(layout.manifest())
-                : spark.createDataFrame(List.of(), org.apache.spark.sql.types.StructType.fromDDL(PromptPlan.RESUME_COLUMNS));
-        return manifest.filter(col("status").equalTo(ManifestSchema.OK)).select("id", "image_index");
+                ? spark.read().schema(PromptPlan.resumeSchema()).parquet(layout.manifest())
+                : spark.createDataFrame(List.of(), PromptPlan.resumeSchema());
+        return PromptPlan.currentOk(manifest);
+    }
+
+    /**
+     * Stops the run before the model is loaded when the output holds images of these rows made otherwise (another
+     * model, seed or setting), unless {@code overwrite} makes them again; says what differs either way.
+     */
+    private static void checkConflicts(Dataset<Row> conflicts, JobConfig job, OutputLayout layout) {
+        List<String> differences = PromptPlan.describe(conflicts);
+        if (differences.isEmpty()) {
+            return;
+        }
+        if (job.overwrite()) {
+            LOG.warn("run {}: overwrite=true: making again the images {} holds with other settings: {}", job.runId(),
+                    layout.root(), String.join("; ", differences));
+            return;
+        }
+        throw new JobException("output " + layout.root() + " already holds images of these rows made otherwise: "
+                + String.join("; ", differences) + ". Use the settings that made them to resume, another output, or "
+                + "--set overwrite=true to make them again with these settings");
     }
 
     private static RunSummary summarize(SparkSession spark, JobConfig job, OutputLayout layout, Instant started,
@@ -162,7 +183,7 @@ public final class JobRunner {
         Map<String, Long> counts = new HashMap<>();
         String partition = layout.manifestPartition(job.runId());
         if (exists(partition, spark.sparkContext().hadoopConfiguration())) {
-            for (Row r : spark.read().schema(PromptPlan.RESUME_COLUMNS).parquet(partition)
+            for (Row r : spark.read().schema(PromptPlan.resumeSchema()).parquet(partition)
                     .groupBy("status").count().collectAsList()) {
                 counts.put(r.getString(0), r.getLong(1));
             }
