@@ -67,6 +67,7 @@ public final class JobConfig implements Serializable {
         d.put("dtype", "float32");
         d.put("inline_images", "false");
         d.put("overwrite", "false");
+        d.put("est_seconds_per_image", "0");
         d.put("run_id", "");
         d.put("generator", DEFAULT_GENERATOR);
         DEFAULTS = Collections.unmodifiableMap(d);
@@ -89,6 +90,7 @@ public final class JobConfig implements Serializable {
     private final String dtype;
     private final boolean inlineImages;
     private final boolean overwrite;
+    private final double estSecondsPerImage;
     private final String runId;
     private final String generator;
 
@@ -125,6 +127,7 @@ public final class JobConfig implements Serializable {
         dtype = r.dtype("dtype");
         inlineImages = Boolean.parseBoolean(r.matching("inline_images", Pattern.compile("true|false"), "true or false"));
         overwrite = Boolean.parseBoolean(r.matching("overwrite", Pattern.compile("true|false"), "true or false"));
+        estSecondsPerImage = r.nonNegative("est_seconds_per_image");
         generator = r.required("generator", "a GeneratorFactory class name");
         if (s.get("run_id").isEmpty()) {
             s.put("run_id", newRunId());
@@ -264,6 +267,11 @@ public final class JobConfig implements Serializable {
         return overwrite;
     }
 
+    /** Seconds one image takes on one task (from vqgen bench), for the dry run's estimate; 0 = none. */
+    public double estSecondsPerImage() {
+        return estSecondsPerImage;
+    }
+
     public String runId() {
         return runId;
     }
@@ -316,6 +324,20 @@ public final class JobConfig implements Serializable {
             } catch (PipelineException e) {
                 throw new JobException(source + ": " + e.getMessage());
             }
+        }
+
+        double nonNegative(String key) {
+            String v = s.get(key);
+            double d;
+            try {
+                d = Double.parseDouble(v);
+            } catch (NumberFormatException e) {
+                throw new JobException(source + ": " + key + ": expected a number, got '" + v + "'");
+            }
+            if (!(d >= 0) || Double.isInfinite(d)) {
+                throw new JobException(source + ": " + key + ": " + v + " is out of range (a finite number >= 0)");
+            }
+            return d;
         }
 
         String dtype(String key) {

@@ -45,15 +45,23 @@ public final class JobRunner {
     private JobRunner() {
     }
 
-    public static RunSummary run(SparkSession spark, JobConfig config, GeneratorFactory factory) {
-        Instant started = Instant.now();
+    /** What every run checks and plans before it generates: the job with its model resolved, where things go, the rows. */
+    record Prepared(JobConfig job, ModelCheck model, OutputLayout layout, Configuration hadoopConf, Dataset<Row> rows) {
+    }
+
+    /**
+     * Every check the job makes before it generates (model, output, input table and columns, resume state), and the
+     * plan. Loads no model and, with {@code probeOutput} false, writes nothing.
+     *
+     * @throws JobException for a bad model, output, input or a rerun with other settings (see {@link PromptPlan})
+     */
+    static Prepared prepare(SparkSession spark, JobConfig config, boolean probeOutput) {
         LOG.info("run {}: settings {}", config.runId(), config.maskedSettings());
         if (config.sampling().noise() == NoiseMode.REFERENCE) {
             LOG.warn("noise=reference: an image depends on its batch neighbours, so output changes with batch_size,"
                     + " partitioning and retries; use per-image for reproducible datasets");
         }
-        SparkContext sc = spark.sparkContext();
-        Configuration hadoopConf = sc.hadoopConfiguration();
+        Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
         // spark.hadoop.* reach a session built from this job's settings anyway; this covers an existing session.
         config.sparkSettings().forEach((k, v) -> {
             if (k.startsWith("spark.hadoop.")) {
@@ -66,13 +74,23 @@ public final class JobRunner {
                     + model.trainTimesteps() + ")");
         }
         JobConfig job = config.with(Map.of("model", model.model()));
-        OutputLayout layout = prepareOutput(job, hadoopConf);
+        OutputLayout layout = checkOutput(job, hadoopConf, probeOutput);
         Dataset<Row> input = readInput(spark, job);
-
         PromptPlan.Plan built = PromptPlan.build(input, job, currentOk(spark, layout, hadoopConf), model.fingerprint(),
                 job.overwrite());
         checkConflicts(built.conflicts(), job, layout);
-        Dataset<Row> rows = built.rows().persist(StorageLevel.MEMORY_AND_DISK());
+        return new Prepared(job, model, layout, hadoopConf, built.rows());
+    }
+
+    public static RunSummary run(SparkSession spark, JobConfig config, GeneratorFactory factory) {
+        Instant started = Instant.now();
+        Prepared prepared = prepare(spark, config, true);
+        JobConfig job = prepared.job();
+        ModelCheck model = prepared.model();
+        OutputLayout layout = prepared.layout();
+        Configuration hadoopConf = prepared.hadoopConf();
+        SparkContext sc = spark.sparkContext();
+        Dataset<Row> rows = prepared.rows().persist(StorageLevel.MEMORY_AND_DISK());
         Dataset<Row> plan = rows.filter(col(PromptPlan.TODO));
         JobMetrics metrics = JobMetrics.register(sc);
         Broadcast<SerializableConfiguration> conf = SerializableConfiguration.broadcast(sc, hadoopConf);
@@ -119,19 +137,28 @@ public final class JobRunner {
         int commits;
     }
 
-    /** Qualifies the output root and proves it writable (a probe object under runs/). */
-    private static OutputLayout prepareOutput(JobConfig job, Configuration hadoopConf) {
+    /**
+     * Qualifies the output root and, with {@code probe}, proves it writable (a probe object under runs/); without, it
+     * only checks that the root is a folder if it exists (a dry run writes nothing).
+     */
+    private static OutputLayout checkOutput(JobConfig job, Configuration hadoopConf, boolean probe) {
         Path root = new Path(job.output());
         try {
             FileSystem fs = root.getFileSystem(hadoopConf);
             OutputLayout layout = new OutputLayout(fs.makeQualified(root).toString());
+            if (!probe) {
+                if (fs.exists(root) && !fs.getFileStatus(root).isDirectory()) {
+                    throw new IOException(root + " is a file");
+                }
+                return layout;
+            }
             Path runs = new Path(layout.runs());
             if (!fs.mkdirs(runs)) {
                 throw new IOException("cannot create " + runs);
             }
-            Path probe = new Path(runs, "." + job.runId() + ".probe");
-            fs.create(probe, true).close();
-            fs.delete(probe, false);
+            Path probeFile = new Path(runs, "." + job.runId() + ".probe");
+            fs.create(probeFile, true).close();
+            fs.delete(probeFile, false);
             return layout;
         } catch (IOException | RuntimeException e) {
             throw new JobException("output " + job.output() + ": cannot write there (" + ErrorText.of(e) + ")", e);
