@@ -20,6 +20,8 @@ import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.hex;
+import static org.apache.spark.sql.functions.is_valid_utf8;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.not;
@@ -98,6 +100,9 @@ final class PromptPlan {
         List<String> present = List.of(input.schema().fieldNames());
         List<Column> columns = new ArrayList<>();
         columns.add(col(config.idColumn()).cast(DataTypes.StringType).as(PlannedRow.ID));
+        // Parquet strings are bytes: ids that are not UTF-8 would all decode to U+FFFD and share names and seeds.
+        columns.add(when(is_valid_utf8(col(config.idColumn()).cast(DataTypes.StringType)), lit(null))
+                .otherwise(hex(col(config.idColumn()).cast(DataTypes.BinaryType))).as(PlannedRow.BAD_ID_BYTES));
         columns.add(col(config.promptColumn()).as(PlannedRow.PROMPT));
         for (GenerationSetting setting : GenerationSetting.columns()) {
             String name = setting.key();
