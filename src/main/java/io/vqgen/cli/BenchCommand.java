@@ -34,6 +34,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Prompt (default: ${DEFAULT-VALUE}).")
     String prompt;
 
+    @Option(names = "--class-label", paramLabel = "N", defaultValue = "0",
+            description = "Class label for a class-conditional model, which takes no prompt (default: ${DEFAULT-VALUE}).")
+    int classLabel;
+
     @Option(names = "--batch-sizes", paramLabel = "N,N", split = ",", defaultValue = "1",
             description = "Batch sizes to measure (default: ${DEFAULT-VALUE}).")
     List<Integer> batchSizes;
@@ -123,7 +127,10 @@ public final class BenchCommand implements Callable<Integer> {
             }
         };
         long start = System.nanoTime();
-        pipeline.generate(List.of(new GenerationRequest(prompt, seeds, options, null)), listener);
+        GenerationRequest request = pipeline.classConditional()
+                ? GenerationRequest.forClass(classLabel, seeds, options, null)
+                : new GenerationRequest(prompt, seeds, options, null);
+        pipeline.generate(List.of(request), listener);
         double total = (System.nanoTime() - start) / 1e9;
         return new Measure(parts[0], calls[0], parts[1], parts[2], total);
     }

@@ -24,7 +24,8 @@ import java.util.concurrent.Callable;
 
 /** {@code vqgen generate}: prompts in, one PNG per image and the token grids out. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Generate images for one or more prompts with a diffusers VQ-Diffusion model folder.",
+        description = {"Generate images for one or more prompts (or, with a class-conditional model such as the research "
+                + "release's ImageNet model, class labels) with a VQ-Diffusion model folder.",
             "Writes OUT/<i>.png (prompt order, then image order, as diffusers orders its batch) and OUT/tokens.npy "
                     + "(int64 [images, height*width], row-major).",
             "With --noise per-image, image i uses seed N+i, so any image can be made again alone with --seed N+i."})
@@ -32,8 +33,13 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "diffusers VQ-Diffusion folder.")
     Path model;
 
-    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "A prompt (repeatable).")
-    List<String> prompts;
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "A prompt (repeatable).")
+    List<String> prompts = new ArrayList<>();
+
+    @Option(names = "--class-label", paramLabel = "N",
+            description = "A class label of a class-conditional model, e.g. an ImageNet class 0..999 (repeatable; "
+                    + "instead of --prompt).")
+    List<Integer> classLabels = new ArrayList<>();
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -64,12 +70,17 @@ public final class GenerateCommand implements Callable<Integer> {
         if (imagesPerPrompt < 1) {
             throw new UserError("--images-per-prompt must be at least 1, got " + imagesPerPrompt);
         }
+        if (prompts.isEmpty() == classLabels.isEmpty()) {
+            throw new UserError("give either --prompt (text-to-image models) or --class-label (class-conditional "
+                    + "models), at least one, not both");
+        }
         SamplingOptions options = sampling.toOptions();
-        int images = prompts.size() * imagesPerPrompt;
+        int conditions = prompts.isEmpty() ? classLabels.size() : prompts.size();
+        int images = conditions * imagesPerPrompt;
         long[][] initial = latents == null ? null : readLatents(latents, images);
         PrintWriter log = spec.commandLine().getOut();
         List<GenerationRequest> requests = new ArrayList<>();
-        for (int p = 0; p < prompts.size(); p++) {
+        for (int p = 0; p < conditions; p++) {
             long[] seeds = new long[imagesPerPrompt];
             long[][] starts = initial == null ? null : new long[imagesPerPrompt][];
             for (int i = 0; i < imagesPerPrompt; i++) {
@@ -79,7 +90,8 @@ public final class GenerateCommand implements Callable<Integer> {
                     starts[i] = initial[index];
                 }
             }
-            requests.add(new GenerationRequest(prompts.get(p), seeds, options, starts));
+            requests.add(prompts.isEmpty() ? GenerationRequest.forClass(classLabels.get(p), seeds, options, starts)
+                    : new GenerationRequest(prompts.get(p), seeds, options, starts));
         }
         Files.createDirectories(out);
         try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(model, device.toOptions())) {

@@ -1,5 +1,6 @@
 package io.vqgen.cli;
 
+import io.vqgen.convert.ConversionException;
 import io.vqgen.model.ModelException;
 import io.vqgen.pipeline.PipelineException;
 import io.vqgen.text.TextException;
@@ -20,7 +21,8 @@ import java.io.PrintWriter;
 @Command(name = "vqgen", mixinStandardHelpOptions = true, version = "vqgen 0.1.0",
         description = "VQ-Diffusion text-to-image generation as a batch job.",
         subcommands = {RunCommand.class, GenerateCommand.class, InitModelCommand.class, InspectModelCommand.class,
-            BenchCommand.class, TokenizeCommand.class, PromptsCommand.class, PrepareCaptionsCommand.class})
+            BenchCommand.class, TokenizeCommand.class, PromptsCommand.class, PrepareCaptionsCommand.class,
+            ConvertOriginalCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_BAD_INPUT = 2;
@@ -78,7 +80,7 @@ public final class Main implements Runnable {
 
     /** Errors that the user can act on: the message says what was wrong and what was expected. */
     static boolean isBadInput(Throwable e) {
-        return e instanceof UserError || e instanceof TextException || e instanceof WeightsException
+        return e instanceof UserError || e instanceof ConversionException || e instanceof TextException || e instanceof WeightsException
                 || e instanceof ModelException || e instanceof PipelineException || e instanceof IllegalArgumentException;
     }
 
