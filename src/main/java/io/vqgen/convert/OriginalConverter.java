@@ -82,8 +82,35 @@ public final class OriginalConverter {
     private OriginalConverter() {
     }
 
+    /** Converts into {@code out}, a new or empty folder; on failure nothing is left there. */
     public static Report convert(Sources s, Path out) {
+        if (!Files.isRegularFile(s.checkpoint())) {
+            throw new ConversionException(s.checkpoint() + ": checkpoint not found (the release's .pth, e.g. "
+                    + "coco_learnable.pth)");
+        }
         ResearchYaml yaml = ResearchYaml.read(s.config(), "the release's model config, e.g. configs/coco.yaml");
+        prepare(out);
+        try {
+            return convert(s, yaml, out);
+        } catch (RuntimeException e) {
+            deleteContents(out);
+            throw e;
+        }
+    }
+
+    private static void deleteContents(Path out) {
+        try (var files = Files.walk(out)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!p.equals(out)) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("{}: could not remove the partial conversion: {}", out, e.getMessage());
+        }
+    }
+
+    private static Report convert(Sources s, ResearchYaml yaml, Path out) {
         String target = yaml.string("model.target");
         boolean text = switch (target) {
             case TEXT_MODEL -> true;
@@ -104,7 +131,6 @@ public final class OriginalConverter {
             throw new ConversionException(s.config() + ": key '" + DIFFUSION + "transformer_config.target' is '"
                     + transformerTarget + "'; a " + target + " model here needs " + expected);
         }
-        checkPrerequisites(s, prepare(out));
 
         Map<String, RawTensor> model;
         Map<String, RawTensor> ema = null;
@@ -136,7 +162,8 @@ public final class OriginalConverter {
         List<String> dropped = new ArrayList<>();
 
         ObjectNode vqConfig = TamingCodec.config(taming, gumbel, numTokens);
-        components.put(VqModel.COMPONENT, codec(s, yaml, taming, weights, gumbel, numTokens, dropped));
+        Map<String, String> codecOrigins = new LinkedHashMap<>();
+        components.put(VqModel.COMPONENT, codec(s, yaml, taming, weights, gumbel, numTokens, dropped, codecOrigins));
         configs.put(VqModel.COMPONENT, vqConfig);
         configs.put("scheduler", schedulerConfig(codes + 1, timesteps));
 
@@ -162,7 +189,9 @@ public final class OriginalConverter {
             source.put("epoch", epoch);
         }
 
-        validate(components, configs);
+        Map<String, String> origins = new LinkedHashMap<>(weights.origins());
+        origins.putAll(codecOrigins);
+        validate(s, components, configs, origins);
         Map<String, Integer> written = write(out, index, components, configs);
         LOG.info("converted {} ({} model{}) into {}: {}", s.checkpoint(), text ? "text-to-image" : "class-conditional",
                 ema != null ? ", ema applied over the model" : ", no ema in the checkpoint", out, written);
@@ -224,7 +253,6 @@ public final class OriginalConverter {
         configs.put(Transformer2D.COMPONENT, t);
         components.put(Transformer2D.COMPONENT, transformerWeights(weights, "transformer.transformer."));
 
-        TensorMap clip = new TensorMap(Map.of(), "");
         Map<String, RawTensor> clipWeights = new LinkedHashMap<>();
         String cp = "transformer.condition_emb.";
         int layers = 0;
@@ -308,7 +336,6 @@ public final class OriginalConverter {
             components.put(ModelFolder.CF_EMBEDDINGS, Map.of());
             index.putArray(ModelFolder.CF_EMBEDDINGS).add("vq_diffusion").add("LearnedClassifierFreeSamplingEmbeddings");
         }
-        clip.checkAllMapped("CLIP text encoder");
     }
 
     private static void convertClass(Sources s, ResearchYaml yaml, TensorMap weights, int codes, int timesteps,
@@ -360,6 +387,7 @@ public final class OriginalConverter {
             RawTensor raw = weights.take(key);
             String name = key.substring(p.length());
             tensors.put(name, new RawTensor(name, raw.type(), raw.shape(), raw.data(), raw.source()));
+            weights.origins().put(name, key);
         }
         components.put(ClassTransformer.COMPONENT, tensors);
         index.putArray("transformer").add("vqgen").add(ClassTransformerConfig.CLASS_NAME);
@@ -389,7 +417,8 @@ public final class OriginalConverter {
      * overridden by the model checkpoint's {@code content_codec} weights as the release's loader does; the code mapping.
      */
     private static Map<String, RawTensor> codec(Sources s, ResearchYaml yaml, ResearchYaml taming, TensorMap model,
-                                                boolean gumbel, Integer numTokens, List<String> dropped) {
+                                                boolean gumbel, Integer numTokens, List<String> dropped,
+                                                Map<String, String> origins) {
         Map<String, RawTensor> tamingWeights = new LinkedHashMap<>();
         Path codecFile = s.vqvae() != null ? s.vqvae() : releaseFileOrNull(s, yaml, CODEC + "ckpt_path");
         boolean embedded = !model.keysWithPrefix("content_codec.").isEmpty();
@@ -420,6 +449,7 @@ public final class OriginalConverter {
         TensorMap codec = new TensorMap(tamingWeights, "taming codec weights");
         TamingCodec.map(codec, levels, gumbel);
         codec.checkAllMapped(gumbel ? "GumbelVQ codec" : "VQModel codec");
+        origins.putAll(codec.origins());
         Map<String, RawTensor> out = new LinkedHashMap<>(codec.mapped());
         if (numTokens != null) {
             Path mappingFile = s.mapping() != null ? s.mapping()
@@ -491,7 +521,7 @@ public final class OriginalConverter {
 
     private static Map<String, RawTensor> sourced(Map<String, RawTensor> tensors, String where) {
         Map<String, RawTensor> out = new LinkedHashMap<>();
-        tensors.forEach((k, t) -> out.put(k, new RawTensor(k, t.type(), t.shape(), t.data(), where + "['" + k + "']")));
+        tensors.forEach((k, t) -> out.put(k, new RawTensor(k, t.type(), t.shape(), t.data(), where)));
         return out;
     }
 
@@ -526,7 +556,22 @@ public final class OriginalConverter {
         return c;
     }
 
-    /** Builds every component from its converted tensors: shapes, completeness and fit are checked before writing. */
+    /**
+     * Builds every component from its converted tensors: shapes, completeness and fit are checked before writing. A
+     * failure names the converted tensor, the file and the key of the release it came from.
+     */
+    private static void validate(Sources s, Map<String, Map<String, RawTensor>> components, Map<String, JsonNode> configs,
+                                 Map<String, String> origins) {
+        try {
+            validate(components, configs);
+        } catch (io.vqgen.weights.WeightsException | io.vqgen.model.ModelException e) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("'([^']+)'").matcher(e.getMessage());
+            String origin = m.find() ? origins.get(m.group(1)) : null;
+            throw new ConversionException(s.config() + " does not match " + s.checkpoint() + ": " + e.getMessage()
+                    + (origin != null ? "; the release's key is '" + origin + "'" : ""), e);
+        }
+    }
+
     private static void validate(Map<String, Map<String, RawTensor>> components, Map<String, JsonNode> configs) {
         LoadOptions options = LoadOptions.cpuFloat32();
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -586,13 +631,6 @@ public final class OriginalConverter {
             return out;
         } catch (IOException e) {
             throw new UncheckedIOException(out + ": cannot create: " + e.getMessage(), e);
-        }
-    }
-
-    private static void checkPrerequisites(Sources s, Path out) {
-        if (!Files.isRegularFile(s.checkpoint())) {
-            throw new ConversionException(s.checkpoint() + ": checkpoint not found (the release's .pth, e.g. "
-                    + "coco_learnable.pth)");
         }
     }
 

@@ -21,6 +21,7 @@ final class TensorMap {
     private final Map<String, RawTensor> remaining;
     private final Map<String, RawTensor> mapped = new LinkedHashMap<>();
     private final List<String> dropped = new ArrayList<>();
+    private final Map<String, String> origins = new LinkedHashMap<>();
     private final String what;
 
     /** @param what the source, for messages, e.g. "coco_learnable.pth ['model'] (ema applied)" */
@@ -51,6 +52,7 @@ final class TensorMap {
     void rename(String from, String to) {
         RawTensor t = take(from);
         put(new RawTensor(to, t.type(), t.shape(), t.data(), t.source()));
+        origins.put(to, from);
     }
 
     /** Moves a tensor, taking the same bytes in another shape (e.g. a 1×1 convolution as a linear layer). */
@@ -61,6 +63,7 @@ final class TensorMap {
                     + Arrays.toString(shape));
         }
         put(new RawTensor(to, t.type(), shape, t.data(), t.source()));
+        origins.put(to, from);
     }
 
     /** Splits a tensor into equal parts along its first dimension (e.g. a fused q/k/v projection). */
@@ -76,6 +79,7 @@ final class TensorMap {
         for (int i = 0; i < to.length; i++) {
             ByteBuffer part = t.data().duplicate().position(i * bytes).limit((i + 1) * bytes).slice();
             put(new RawTensor(to[i], t.type(), shape, part, t.source()));
+            origins.put(to[i], from + " (part " + (i + 1) + " of " + to.length + ")");
         }
     }
 
@@ -115,6 +119,11 @@ final class TensorMap {
                     + String.join(", ", left.stream().limit(8).toList()) + (left.size() > 8 ? ", …" : "")
                     + " (does the yaml match the checkpoint?)");
         }
+    }
+
+    /** Converted name → the key it came from. */
+    Map<String, String> origins() {
+        return origins;
     }
 
     Map<String, RawTensor> mapped() {
