@@ -212,45 +212,7 @@ public final class OriginalConverter {
             throw new ConversionException(s.config() + ": key '" + emb + "params.embed_dim' = 1024 (text features "
                     + "doubled to 1024 wide) is not supported");
         }
-        String tr = TRANSFORMER;
-        if (!yaml.stringOr(tr + "attn_type", "selfcross").equals("selfcross")
-                || !yaml.stringOr(tr + "timestep_type", "adalayernorm").equals("adalayernorm")
-                || !yaml.stringOr(tr + "mlp_type", "fc").equals("fc")) {
-            throw new ConversionException(s.config() + ": keys '" + tr + "attn_type', 'timestep_type', 'mlp_type' must "
-                    + "be selfcross, adalayernorm and fc (what Text2ImageTransformer in diffusers' form computes)");
-        }
-        String activation = switch (yaml.string(tr + "block_activate")) {
-            case "GELU2" -> "geglu-approximate";
-            case "GELU" -> "gelu";
-            default -> throw new ConversionException(s.config() + ": key '" + tr + "block_activate' must be GELU2 or GELU");
-        };
-        int heads = yaml.integer(tr + "n_head");
-        int dim = yaml.integer(tr + "n_embd");
-        int[] spatial = yaml.integers(tr + "content_spatial_size");
-        int[] embSpatial = yaml.integers(DIFFUSION + "content_emb_config.params.spatial_size");
-        if (spatial.length != 2 || spatial[0] != spatial[1] || embSpatial.length != 2 || embSpatial[0] != spatial[0]
-                || embSpatial[1] != spatial[1] || yaml.integer(tr + "content_seq_len") != spatial[0] * spatial[1]) {
-            throw new ConversionException(s.config() + ": keys '" + tr + "content_spatial_size', 'content_seq_len' and '"
-                    + DIFFUSION + "content_emb_config.params.spatial_size' must describe one square grid");
-        }
-        if (yaml.integerOr(tr + "mlp_hidden_times", 4) != 4) {
-            throw new ConversionException(s.config() + ": key '" + tr + "mlp_hidden_times' must be 4 (diffusers' "
-                    + "feed-forward width)");
-        }
-        ObjectNode t = JSON.createObjectNode();
-        t.put("_class_name", "Transformer2DModel");
-        t.put("_diffusers_version", "0.24.0");
-        t.put("activation_fn", activation);
-        t.put("attention_bias", true);
-        t.put("attention_head_dim", dim / heads);
-        t.put("cross_attention_dim", yaml.integer(tr + "condition_dim"));
-        t.put("norm_type", "ada_norm");
-        t.put("num_attention_heads", heads);
-        t.put("num_embeds_ada_norm", timesteps);
-        t.put("num_layers", yaml.integer(tr + "n_layer"));
-        t.put("num_vector_embeds", codes + 1);
-        t.put("sample_size", spatial[0]);
-        configs.put(Transformer2D.COMPONENT, t);
+        configs.put(Transformer2D.COMPONENT, textTransformerConfig(yaml));
         components.put(Transformer2D.COMPONENT, transformerWeights(weights, "transformer.transformer."));
 
         Map<String, RawTensor> clipWeights = new LinkedHashMap<>();
@@ -338,6 +300,51 @@ public final class OriginalConverter {
         }
     }
 
+    /** diffusers' Transformer2DModel config.json of a Text2ImageTransformer yaml. */
+    static ObjectNode textTransformerConfig(ResearchYaml yaml) {
+        int timesteps = yaml.integer(DIFFUSION + "diffusion_step");
+        int codes = yaml.integer(DIFFUSION + "content_emb_config.params.num_embed");
+        String tr = TRANSFORMER;
+        if (!yaml.stringOr(tr + "attn_type", "selfcross").equals("selfcross")
+                || !yaml.stringOr(tr + "timestep_type", "adalayernorm").equals("adalayernorm")
+                || !yaml.stringOr(tr + "mlp_type", "fc").equals("fc")) {
+            throw new ConversionException(yaml.file() + ": keys '" + tr + "attn_type', 'timestep_type', 'mlp_type' must "
+                    + "be selfcross, adalayernorm and fc (what Text2ImageTransformer in diffusers' form computes)");
+        }
+        String activation = switch (yaml.string(tr + "block_activate")) {
+            case "GELU2" -> "geglu-approximate";
+            case "GELU" -> "gelu";
+            default -> throw new ConversionException(yaml.file() + ": key '" + tr + "block_activate' must be GELU2 or GELU");
+        };
+        int heads = yaml.integer(tr + "n_head");
+        int dim = yaml.integer(tr + "n_embd");
+        int[] spatial = yaml.integers(tr + "content_spatial_size");
+        int[] embSpatial = yaml.integers(DIFFUSION + "content_emb_config.params.spatial_size");
+        if (spatial.length != 2 || spatial[0] != spatial[1] || embSpatial.length != 2 || embSpatial[0] != spatial[0]
+                || embSpatial[1] != spatial[1] || yaml.integer(tr + "content_seq_len") != spatial[0] * spatial[1]) {
+            throw new ConversionException(yaml.file() + ": keys '" + tr + "content_spatial_size', 'content_seq_len' and '"
+                    + DIFFUSION + "content_emb_config.params.spatial_size' must describe one square grid");
+        }
+        if (yaml.integerOr(tr + "mlp_hidden_times", 4) != 4) {
+            throw new ConversionException(yaml.file() + ": key '" + tr + "mlp_hidden_times' must be 4 (diffusers' "
+                    + "feed-forward width)");
+        }
+        ObjectNode t = JSON.createObjectNode();
+        t.put("_class_name", "Transformer2DModel");
+        t.put("_diffusers_version", "0.24.0");
+        t.put("activation_fn", activation);
+        t.put("attention_bias", true);
+        t.put("attention_head_dim", dim / heads);
+        t.put("cross_attention_dim", yaml.integer(tr + "condition_dim"));
+        t.put("norm_type", "ada_norm");
+        t.put("num_attention_heads", heads);
+        t.put("num_embeds_ada_norm", timesteps);
+        t.put("num_layers", yaml.integer(tr + "n_layer"));
+        t.put("num_vector_embeds", codes + 1);
+        t.put("sample_size", spatial[0]);
+        return t;
+    }
+
     private static void convertClass(Sources s, ResearchYaml yaml, TensorMap weights, int codes, int timesteps,
                                      Map<String, Map<String, RawTensor>> components, Map<String, JsonNode> configs,
                                      ObjectNode index) {
@@ -355,18 +362,37 @@ public final class OriginalConverter {
             throw new ConversionException(s.config() + ": key '" + ce + "' must be true (the class label itself "
                     + "selects the class embedding of each block)");
         }
-        int heads = yaml.integer(tr + "n_head");
-        int dim = yaml.integer(tr + "n_embd");
-        int[] spatial = yaml.integers(tr + "content_spatial_size");
-        int[] grid = yaml.integers(DIFFUSION + "content_emb_config.params.spatial_size");
-        int classes = yaml.integer(tr + "class_number");
         String ln2 = "transformer.transformer.blocks.0.ln2.emb.weight";
+        int classes = yaml.integer(tr + "class_number");
         long classEmbeds = weights.has(ln2) ? weights.shape(ln2)[0] : classes;
         if (classEmbeds != classes && classEmbeds != classes + 1) {
             throw new ConversionException(s.checkpoint() + ": '" + ln2 + "' has " + classEmbeds + " class embeddings; "
                     + "the yaml's '" + tr + "class_number' is " + classes + " (expected that, or one more: the "
                     + "learned unconditional class of imagenet_cf)");
         }
+        configs.put(ClassTransformer.COMPONENT, classTransformerConfig(yaml, (int) classEmbeds));
+        String p = "transformer.transformer.";
+        Map<String, RawTensor> tensors = new LinkedHashMap<>();
+        for (String key : weights.keysWithPrefix(p)) {
+            RawTensor raw = weights.take(key);
+            String name = key.substring(p.length());
+            tensors.put(name, new RawTensor(name, raw.type(), raw.shape(), raw.data(), raw.source()));
+            weights.origins().put(name, key);
+        }
+        components.put(ClassTransformer.COMPONENT, tensors);
+        index.putArray("transformer").add("vqgen").add(ClassTransformerConfig.CLASS_NAME);
+    }
+
+    /** The class-conditional transformer's config.json of a Condition2ImageTransformer yaml. */
+    static ObjectNode classTransformerConfig(ResearchYaml yaml, int classEmbeds) {
+        String tr = TRANSFORMER;
+        int timesteps = yaml.integer(DIFFUSION + "diffusion_step");
+        int codes = yaml.integer(DIFFUSION + "content_emb_config.params.num_embed");
+        int heads = yaml.integer(tr + "n_head");
+        int dim = yaml.integer(tr + "n_embd");
+        int[] spatial = yaml.integers(tr + "content_spatial_size");
+        int[] grid = yaml.integers(DIFFUSION + "content_emb_config.params.spatial_size");
+        int classes = yaml.integer(tr + "class_number");
         ObjectNode t = JSON.createObjectNode();
         t.put("_class_name", ClassTransformerConfig.CLASS_NAME);
         t.put("num_layers", yaml.integer(tr + "n_layer"));
@@ -380,17 +406,7 @@ public final class OriginalConverter {
         t.put("num_classes", classes);
         t.put("num_class_embeds", classEmbeds);
         t.put("ff_mult", yaml.integerOr(tr + "mlp_hidden_times", 4));
-        configs.put(ClassTransformer.COMPONENT, t);
-        String p = "transformer.transformer.";
-        Map<String, RawTensor> tensors = new LinkedHashMap<>();
-        for (String key : weights.keysWithPrefix(p)) {
-            RawTensor raw = weights.take(key);
-            String name = key.substring(p.length());
-            tensors.put(name, new RawTensor(name, raw.type(), raw.shape(), raw.data(), raw.source()));
-            weights.origins().put(name, key);
-        }
-        components.put(ClassTransformer.COMPONENT, tensors);
-        index.putArray("transformer").add("vqgen").add(ClassTransformerConfig.CLASS_NAME);
+        return t;
     }
 
     /** The Text2ImageTransformer's tensors in diffusers' names; its unused causal-mask buffers are dropped. */

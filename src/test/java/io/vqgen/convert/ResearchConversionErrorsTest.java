@@ -90,10 +90,10 @@ class ResearchConversionErrorsTest {
 
         // the release's own 8192-code mapping does not fit a 64-code codec
         OriginalConverter.Sources wrong = new OriginalConverter.Sources(file("tiny_text.yaml"), file("tiny_text.pth"),
-                null, null, Path.of("src/test/reference/research/release/taming_vqvae_2887.pt"), null, null,
+                null, null, Path.of("src/test/reference/research/release/help_folder/statistics/taming_vqvae_2887.pt"), null, null,
                 ResearchGoldens.DIR);
         e = refused(wrong);
-        assertEquals("src/test/reference/research/release/taming_vqvae_2887.pt: expected an int64 tensor of 64 entries "
+        assertEquals("src/test/reference/research/release/help_folder/statistics/taming_vqvae_2887.pt: expected an int64 tensor of 64 entries "
                 + "(one token per code of the codec), found I64[8192]", e.getMessage());
     }
 

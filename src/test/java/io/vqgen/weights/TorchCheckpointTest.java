@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Training checkpoints (VQ-Diffusion's solver, PyTorch Lightning) and single saved tensors. */
 class TorchCheckpointTest {
     /** The release's own code mapping (help_folder/statistics of microsoft/VQ-Diffusion), written by torch.save. */
-    static final Path RELEASE_MAPPING = Path.of("src/test/reference/research/release/taming_vqvae_2887.pt");
+    static final Path RELEASE_MAPPING = Path.of("src/test/reference/research/release/help_folder/statistics/taming_vqvae_2887.pt");
 
     @TempDir
     Path tmp;
