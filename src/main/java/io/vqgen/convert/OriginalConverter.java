@@ -557,7 +557,7 @@ public final class OriginalConverter {
         }
     }
 
-    private static ObjectNode schedulerConfig(int classes, int timesteps) {
+    static ObjectNode schedulerConfig(int classes, int timesteps) {
         ObjectNode c = JSON.createObjectNode();
         c.put("_class_name", "VQDiffusionScheduler");
         c.put("_diffusers_version", "0.24.0");
