@@ -38,7 +38,7 @@ public final class ResearchTokenizerFiles {
     public static void fromBpe(Path bpeGz, int endIdx, int maxLength, int padId, Path out) {
         List<String> lines;
         try (InputStream in = new GZIPInputStream(Files.newInputStream(bpeGz))) {
-            lines = List.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n", -1));
+            lines = List.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n"));
         } catch (NoSuchFileException e) {
             throw new TextException(bpeGz + ": file not found (the release's BPE merges, e.g. "
                     + "image_synthesis/modeling/modules/clip/bpe_simple_vocab_16e6.txt.gz)");
