@@ -204,8 +204,9 @@ def mapping(full, kept, seed, path):
     torch.save(full_to_quantize, path)
 
 
-def solver_checkpoint(model, path, seed):
-    """The release's solver checkpoint: model, ema of the transformer, clip-grad state, optimizer and scheduler."""
+def solver_checkpoint(model, path, seed, optimize_all=False):
+    """The release's solver checkpoint: model, ema of the transformer, clip-grad state, optimizer and scheduler
+    (AdamW state of a few parameters, or of every trainable one as in a real training checkpoint)."""
     g = torch.Generator().manual_seed(seed)
     ema = {}
     for key, value in model.transformer.state_dict().items():
@@ -213,11 +214,12 @@ def solver_checkpoint(model, path, seed):
             value = value + (torch.randn(value.shape, generator=g, dtype=torch.float64) * 0.05).to(value.dtype)
         ema[key] = value.clone()
     params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params[:3], lr=3e-6, betas=(0.9, 0.96), weight_decay=4.5e-2)
-    for p in params[:3]:
+    params = params if optimize_all else params[:3]
+    optimizer = torch.optim.AdamW(params, lr=3e-6, betas=(0.9, 0.96), weight_decay=4.5e-2)
+    for p in params:
         p.grad = torch.zeros_like(p)
     optimizer.step()
-    for p in params[:3]:
+    for p in params:
         p.grad = None
     ckpt = {
         "last_epoch": 9, "last_iter": 999, "model": model.state_dict(), "ema": ema,
