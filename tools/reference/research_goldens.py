@@ -485,6 +485,12 @@ def build_class(upstream):
     save_gpu_style({"epoch": 30, "model": state}, "tiny_class_pretrained.pth")
 
 
+def bad_ema_checkpoint(path):
+    """A checkpoint whose ema names a tensor its model does not have (the converter must refuse it)."""
+    save_gpu_style({"model": {"transformer.w": torch.zeros(2)}, "ema": {"w": torch.ones(2), "extra.w": torch.ones(2)}},
+                   path)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--upstream", required=True, help="an extracted checkout of microsoft/VQ-Diffusion")
@@ -501,6 +507,7 @@ def main():
     os.chdir(args.out)  # the configs name their codec files relative to where the model runs, as the release's do
     build_text(upstream, tokenizer)
     build_class(upstream)
+    bad_ema_checkpoint("bad_ema.pth")
     capture_tokens()
     text_cases = text_goldens(".")
     class_cases = class_goldens(".")

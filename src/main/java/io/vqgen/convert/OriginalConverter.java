@@ -182,8 +182,8 @@ public final class OriginalConverter {
         weights.checkAllMapped(target);
         dropped.addAll(weights.dropped());
         ObjectNode source = index.putObject("_vqgen_source");
-        source.put("config", s.config().toAbsolutePath().normalize().toString());
-        source.put("checkpoint", s.checkpoint().toAbsolutePath().normalize().toString());
+        source.put("config", s.config().getFileName().toString());
+        source.put("checkpoint", s.checkpoint().getFileName().toString());
         source.put("ema_applied", ema != null);
         if (epoch != null) {
             source.put("epoch", epoch);

@@ -98,6 +98,15 @@ class ResearchConversionErrorsTest {
     }
 
     @Test
+    void refusesAnEmaThatDoesNotFitItsModel() {
+        OriginalConverter.Sources bad = new OriginalConverter.Sources(file("tiny_text.yaml"), file("bad_ema.pth"), null,
+                null, null, null, null, ResearchGoldens.DIR);
+        ConversionException e = refused(bad);
+        assertEquals(file("bad_ema.pth") + ": ['ema'] holds 'extra.w', but ['model'] has no 'transformer.extra.w' for it "
+                + "to replace", e.getMessage());
+    }
+
+    @Test
     void refusesAMissingCheckpointAndABusyOutputFolder() throws IOException {
         OriginalConverter.Sources missing = new OriginalConverter.Sources(file("tiny_text.yaml"), tmp.resolve("coco.pth"),
                 null, null, null, null, null, ResearchGoldens.DIR);
