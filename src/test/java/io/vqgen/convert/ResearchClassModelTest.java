@@ -59,6 +59,12 @@ class ResearchClassModelTest {
     }
 
     @Test
+    void inspectModelFindsNothingWrong() {
+        io.vqgen.weights.ModelReport report = io.vqgen.weights.ModelInspector.inspect(ModelFolder.open(learnable), null);
+        assertEquals(List.of(), report.problems());
+    }
+
+    @Test
     void mapsEveryTensorKeepingTheReleasesNames() {
         assertTrue(learnableReport.emaApplied());
         assertFalse(pretrainedReport.emaApplied());

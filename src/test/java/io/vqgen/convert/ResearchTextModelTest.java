@@ -61,6 +61,12 @@ class ResearchTextModelTest {
     }
 
     @Test
+    void inspectModelFindsNothingWrong() {
+        io.vqgen.weights.ModelReport report = io.vqgen.weights.ModelInspector.inspect(ModelFolder.open(model), null);
+        assertEquals(List.of(), report.problems());
+    }
+
+    @Test
     void mapsEveryTensorAndDropsOnlyWhatTheModelRecomputesOrNeverUses() {
         assertEquals("text", report.kind());
         assertTrue(report.emaApplied());
