@@ -411,11 +411,11 @@ public final class OriginalConverter {
 
     /** The Text2ImageTransformer's tensors in diffusers' names; its unused causal-mask buffers are dropped. */
     private static Map<String, RawTensor> transformerWeights(TensorMap weights, String prefix) {
+        weights.dropMatching(java.util.regex.Pattern.quote(prefix) + "blocks\\.\\d+\\.attn\\d\\.mask",
+                prefix + "blocks.*.attn2.mask", "causal-mask buffers that CrossAttention never applies");
         for (String key : weights.keysWithPrefix(prefix)) {
             String k = key.substring(prefix.length());
-            if (k.matches("blocks\\.\\d+\\.attn\\d\\.mask")) {
-                weights.drop(key, "a causal-mask buffer that CrossAttention never applies");
-            } else if (ResearchNames.textTransformer(k) != null) {
+            if (ResearchNames.textTransformer(k) != null) {
                 weights.rename(key, ResearchNames.textTransformer(k));
             }
         }

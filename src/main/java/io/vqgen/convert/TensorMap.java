@@ -89,6 +89,15 @@ final class TensorMap {
         dropped.add(key + ": " + reason);
     }
 
+    /** Drops every remaining tensor whose key matches the regular expression; {@code label} names them in the report. */
+    void dropMatching(String regex, String label, String reason) {
+        List<String> keys = remaining.keySet().stream().filter(k -> k.matches(regex)).toList();
+        keys.forEach(remaining::remove);
+        if (!keys.isEmpty()) {
+            dropped.add(label + " (" + keys.size() + " tensors): " + reason);
+        }
+    }
+
     void dropPrefix(String prefix, String reason) {
         List<String> keys = keysWithPrefix(prefix);
         keys.forEach(remaining::remove);
