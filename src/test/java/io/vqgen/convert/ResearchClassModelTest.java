@@ -6,7 +6,8 @@ import ai.djl.ndarray.types.Shape;
 import io.vqgen.model.ClassTransformer;
 import io.vqgen.model.vq.VqModel;
 import io.vqgen.pipeline.GeneratedImage;
-import io.vqgen.pipeline.GenerationRequest;
+import io.vqgen.pipeline.ImageRequest;
+import io.vqgen.pipeline.PipelineException;
 import io.vqgen.pipeline.NoiseMode;
 import io.vqgen.pipeline.PipelineOptions;
 import io.vqgen.pipeline.SamplingOptions;
@@ -120,12 +121,11 @@ class ResearchClassModelTest {
     void generatesTheReleasesTokenGridsInReferenceNoiseMode(String name, int label, long seed, double guidance,
                                                             double truncation, int images) {
         SamplingOptions options = new SamplingOptions(10, guidance, truncation, NoiseMode.REFERENCE, 1, 0, 0);
-        long[] seeds = new long[images];
-        Arrays.fill(seeds, seed);
+        List<ImageRequest> requests = java.util.Collections.nCopies(images, ImageRequest.forClass(label, seed, null));
         try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(learnable, PipelineOptions.cpu())) {
             assertTrue(pipeline.classConditional());
             assertEquals(1000, pipeline.numClasses());
-            List<GeneratedImage> out = pipeline.generate(List.of(GenerationRequest.forClass(label, seeds, options, null)));
+            List<GeneratedImage> out = pipeline.generate(options, requests);
             long[] tokens = out.stream().flatMapToInt(g -> Arrays.stream(g.tokens())).asLongStream().toArray();
             ResearchGoldens.assertTokens(name, longs("class/generate_" + name + "_tokens.npy"), tokens);
             ResearchTextModelTest.assertImages(name, ResearchGoldens.floats("class/generate_" + name + "_images.npy"), out);
@@ -136,12 +136,12 @@ class ResearchClassModelTest {
     void refusesPromptsAndLabelsOutsideTheModelsClasses() {
         SamplingOptions options = new SamplingOptions(10, 1.0, 1.0, NoiseMode.PER_IMAGE, 1, 0, 0);
         try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(learnable, PipelineOptions.cpu())) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> pipeline.generate(List.of(GenerationRequest.of("a dog", 1, options))));
+            PipelineException e = assertThrows(PipelineException.class,
+                    () -> pipeline.generate(options, List.of(ImageRequest.of("a dog", 1))));
             assertEquals("this model is class-conditional: ask for a class label 0..999 (generate --class-label N), "
                     + "not a prompt", e.getMessage());
-            e = assertThrows(IllegalArgumentException.class, () -> pipeline.generate(List.of(
-                    GenerationRequest.forClass(1000, new long[] {1}, options, null))));
+            e = assertThrows(PipelineException.class, () -> pipeline.generate(options, List.of(
+                    ImageRequest.forClass(1000, 1, null))));
             assertEquals("class label 1000 is outside 0..999 (the model's num_classes)", e.getMessage());
         }
     }

@@ -11,7 +11,7 @@ import io.vqgen.model.ClipTextEncoder;
 import io.vqgen.model.Transformer2D;
 import io.vqgen.model.vq.VqModel;
 import io.vqgen.pipeline.GeneratedImage;
-import io.vqgen.pipeline.GenerationRequest;
+import io.vqgen.pipeline.ImageRequest;
 import io.vqgen.pipeline.NoiseMode;
 import io.vqgen.pipeline.PipelineOptions;
 import io.vqgen.pipeline.SamplingOptions;
@@ -151,10 +151,9 @@ class ResearchTextModelTest {
                                                             int images) throws IOException {
         Path folder = learnedCf ? model : withoutLearnedEmbeddings();
         SamplingOptions options = new SamplingOptions(10, guidance, truncation, NoiseMode.REFERENCE, inferSpeed, 0, 0);
-        long[] seeds = new long[images];
-        Arrays.fill(seeds, seed);
+        List<ImageRequest> requests = java.util.Collections.nCopies(images, ImageRequest.of(prompt, seed));
         try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(folder, PipelineOptions.cpu())) {
-            List<GeneratedImage> out = pipeline.generate(List.of(new GenerationRequest(prompt, seeds, options, null)));
+            List<GeneratedImage> out = pipeline.generate(options, requests);
             long[] tokens = out.stream().flatMapToInt(g -> Arrays.stream(g.tokens())).asLongStream().toArray();
             ResearchGoldens.assertTokens(name, longs("text/generate_" + name + "_tokens.npy"), tokens);
             float[] expected = ResearchGoldens.floats("text/generate_" + name + "_images.npy");
