@@ -15,6 +15,7 @@ import java.nio.file.Path;
  * @param trainTimesteps the scheduler's num_train_timesteps, the upper bound of {@code steps}
  */
 record ModelCheck(Path dir, int trainTimesteps) {
+    private static final String CLASS_TRANSFORMER = "VQDiffusionClassTransformer";
 
     static ModelCheck of(String model) {
         Path dir;
@@ -29,6 +30,11 @@ record ModelCheck(Path dir, int trainTimesteps) {
         dir = dir.toAbsolutePath().normalize();
         try {
             ModelFolder folder = ModelFolder.open(dir);
+            if (CLASS_TRANSFORMER.equals(folder.config("transformer").path("_class_name").asText())) {
+                throw new JobException("model " + dir + " is class-conditional (the research release's ImageNet "
+                        + "model): it takes class labels, which the job's input does not carry yet; use "
+                        + "`generate --class-label N`");
+            }
             int timesteps = folder.config("scheduler").path("num_train_timesteps").asInt(0);
             if (timesteps < 1) {
                 throw new JobException("model " + dir + ": scheduler config has no positive num_train_timesteps");

@@ -50,6 +50,19 @@ class ClassLabelCommandTest {
     }
 
     @Test
+    void theJobRefusesAClassConditionalModelBeforeAnyWork() throws java.io.IOException {
+        Path job = tmp.resolve("job.properties");
+        Files.writeString(job, "input=sample-data/prompts.parquet\noutput=" + tmp.resolve("job-out").toUri()
+                + "\nmodel=" + model + "\nspark.master=local[1]\n");
+        String[] r = run("run", job.toString());
+        assertEquals("2", r[0], r[2]);
+        assertEquals("vqgen run: model " + model.toAbsolutePath() + " is class-conditional (the research release's "
+                + "ImageNet model): it takes class labels, which the job's input does not carry yet; use "
+                + "`generate --class-label N`", r[2].strip());
+        assertTrue(!Files.exists(tmp.resolve("job-out/manifest")));
+    }
+
+    @Test
     void badConditionsExitWithOneLine() {
         String[] r = run("generate", "--model", model.toString(), "--prompt", "a dog", "--steps", "2", "--out",
                 tmp.resolve("x").toString());
