@@ -220,7 +220,15 @@ public final class VqDiffusionScheduler {
      * (identical to it for s = t-1).
      */
     public NDArray posterior(NDArray logPx0, NDArray xt, int t, int s) {
+        checkSteps(t, s);
         return posterior(logPx0, xt, t, s, Math.max(1, CHUNK_ELEMENTS / (numClasses - 1)));
+    }
+
+    private void checkSteps(int t, int s) {
+        if (t < 1 || t >= numTrainTimesteps || s < 0 || s >= t) {
+            throw new IllegalArgumentException("posterior needs 0 <= s < t <= " + (numTrainTimesteps - 1)
+                    + ", got t=" + t + ", s=" + s);
+        }
     }
 
     /**
@@ -233,10 +241,8 @@ public final class VqDiffusionScheduler {
      * @return float32 [B, K, N], stored classes-contiguous like the model's output
      */
     NDArray posterior(NDArray logPx0, NDArray xt, int t, int s, int columns) {
-        boolean last = t == 0 && s == -1;
-        if (!last && (t < 1 || t >= numTrainTimesteps || s < 0 || s >= t)) {
-            throw new IllegalArgumentException("posterior needs 0 <= s < t <= " + (numTrainTimesteps - 1)
-                    + ", got t=" + t + ", s=" + s);
+        if (!(t == 0 && s == -1)) { // (0, -1): the research code's last step, reached only through stepLogProbs
+            checkSteps(t, s);
         }
         checkInputs(logPx0, xt);
         NDManager m = logPx0.getManager();

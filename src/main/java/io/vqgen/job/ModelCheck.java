@@ -30,7 +30,8 @@ record ModelCheck(Path dir, int trainTimesteps) {
         dir = dir.toAbsolutePath().normalize();
         try {
             ModelFolder folder = ModelFolder.open(dir);
-            if (CLASS_TRANSFORMER.equals(folder.config("transformer").path("_class_name").asText())) {
+            if (folder.hasComponent("transformer")
+                    && CLASS_TRANSFORMER.equals(folder.config("transformer").path("_class_name").asText())) {
                 throw new JobException("model " + dir + " is class-conditional (the research release's ImageNet "
                         + "model): it takes class labels, which the job's input does not carry yet; use "
                         + "`generate --class-label N`");
