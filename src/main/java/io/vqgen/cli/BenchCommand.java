@@ -35,6 +35,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Prompt (default: ${DEFAULT-VALUE}).")
     String prompt;
 
+    @Option(names = "--class-label", paramLabel = "N", defaultValue = "0",
+            description = "Class label for a class-conditional model, which takes no prompt (default: ${DEFAULT-VALUE}).")
+    int classLabel;
+
     @Option(names = "--batch-sizes", paramLabel = "N,N", split = ",", defaultValue = "1",
             description = "Batch sizes to measure (default: ${DEFAULT-VALUE}).")
     List<Integer> batchSizes;
@@ -107,7 +111,8 @@ public final class BenchCommand implements Callable<Integer> {
     private Measure run(VqDiffusionPipeline pipeline, SamplingOptions options, long seed, int batch) {
         List<ImageRequest> images = new java.util.ArrayList<>(batch);
         for (int i = 0; i < batch; i++) {
-            images.add(ImageRequest.of(prompt, seed + i));
+            images.add(pipeline.classConditional() ? ImageRequest.forClass(classLabel, seed + i, null)
+                    : ImageRequest.of(prompt, seed + i));
         }
         double[] parts = new double[3];
         int[] calls = new int[1];

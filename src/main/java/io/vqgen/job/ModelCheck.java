@@ -27,6 +27,7 @@ import java.util.stream.Stream;
  * @param fingerprint    the folder's {@link ModelFingerprint}: the manifest's model_fingerprint of what it makes
  */
 record ModelCheck(String model, ModelLocation location, int trainTimesteps, String fingerprint) {
+    private static final String CLASS_TRANSFORMER = "VQDiffusionClassTransformer";
 
     static ModelCheck of(String model, Configuration conf) {
         ModelLocation location;
@@ -52,6 +53,12 @@ record ModelCheck(String model, ModelLocation location, int trainTimesteps, Stri
 
     private static ModelCheck check(String model, ModelLocation location, Path dir, ModelFiles files) throws IOException {
         ModelFolder folder = ModelFolder.open(dir);
+        if (folder.hasComponent("transformer")
+                && CLASS_TRANSFORMER.equals(folder.config("transformer").path("_class_name").asText())) {
+            throw new JobException("model " + model + " is class-conditional (the research release's ImageNet "
+                    + "model): it takes class labels, which the job's input does not carry yet; use "
+                    + "`generate --class-label N`");
+        }
         int timesteps = folder.config("scheduler").path("num_train_timesteps").asInt(0);
         if (timesteps < 1) {
             throw new JobException("model " + model + ": scheduler config has no positive num_train_timesteps");
