@@ -54,6 +54,7 @@ public final class JobConfig implements Serializable {
         d.put("model_cache_dir", "");
         d.put("id_column", "id");
         d.put("prompt_column", "prompt");
+        d.put("class_label_column", "class_label");
         for (GenerationSetting setting : GenerationSetting.values()) {
             if (setting.hasJobKey()) {
                 d.put(setting.key(), setting.defaultText());
@@ -80,6 +81,7 @@ public final class JobConfig implements Serializable {
     private final String modelCacheDir;
     private final String idColumn;
     private final String promptColumn;
+    private final String classLabelColumn;
     private final int numImages;
     private final SamplingOptions sampling;
     private final long runSeed;
@@ -110,6 +112,7 @@ public final class JobConfig implements Serializable {
         modelCacheDir = s.get("model_cache_dir");
         idColumn = r.required("id_column", "the name of the id column");
         promptColumn = r.required("prompt_column", "the name of the prompt column");
+        classLabelColumn = r.required("class_label_column", "the name of the class label column (class models)");
         if (idColumn.equals(promptColumn)) {
             throw new JobException(source + ": id_column and prompt_column are both '" + idColumn + "'");
         }
@@ -227,6 +230,11 @@ public final class JobConfig implements Serializable {
 
     public String promptColumn() {
         return promptColumn;
+    }
+
+    /** The class labels' column, read instead of prompts for a class-conditional model. */
+    public String classLabelColumn() {
+        return classLabelColumn;
     }
 
     public int numImages() {

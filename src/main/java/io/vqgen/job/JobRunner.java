@@ -69,13 +69,13 @@ public final class JobRunner {
             }
         });
         ModelCheck model = ModelCheck.of(config.model(), hadoopConf);
-        if (config.sampling().steps() > model.trainTimesteps()) {
+        if (config.sampling().steps() > model.limits().maxSteps()) {
             throw new JobException("steps: " + config.sampling().steps() + " exceeds the model's num_train_timesteps ("
-                    + model.trainTimesteps() + ")");
+                    + model.limits().maxSteps() + ")");
         }
         JobConfig job = config.with(Map.of("model", model.model()));
         OutputLayout layout = checkOutput(job, hadoopConf, probeOutput);
-        Dataset<Row> input = readInput(spark, job);
+        Dataset<Row> input = readInput(spark, job, model.limits().classConditional());
         PromptPlan.Plan built = PromptPlan.build(input, job, currentOk(spark, layout, hadoopConf), model.fingerprint(),
                 job.overwrite());
         checkConflicts(built.conflicts(), job, layout);
@@ -102,7 +102,7 @@ public final class JobRunner {
             progress.commits = (int) Math.ceil(progress.planned / (double) job.rowsPerCommit());
             LOG.info("run {}: {} input rows, {} already done, {} to do in {} commit(s)", job.runId(),
                     progress.inputRows, progress.inputRows - progress.planned, progress.planned, progress.commits);
-            PartitionTask task = new PartitionTask(job, model.trainTimesteps(), factory, layout, conf, metrics);
+            PartitionTask task = new PartitionTask(job, model.limits(), factory, layout, conf, metrics);
             int partitions = job.partitions() > 0 ? job.partitions() : sc.defaultParallelism();
             for (int c = 0; c < progress.commits; c++) {
                 Dataset<Row> commit = progress.commits == 1 ? plan
@@ -165,7 +165,7 @@ public final class JobRunner {
         }
     }
 
-    private static Dataset<Row> readInput(SparkSession spark, JobConfig job) {
+    private static Dataset<Row> readInput(SparkSession spark, JobConfig job, boolean classConditional) {
         Dataset<Row> input;
         try {
             // mergeSchema: files written at different times may differ in their optional override columns.
@@ -174,7 +174,7 @@ public final class JobRunner {
             throw new JobException("input " + job.input() + ": cannot read a Parquet table there ("
                     + ErrorText.of(e) + ")", e);
         }
-        InputSchema.check(input.schema(), job, job.input());
+        InputSchema.check(input.schema(), job, job.input(), classConditional);
         return input;
     }
 

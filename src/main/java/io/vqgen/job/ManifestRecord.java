@@ -14,26 +14,30 @@ import java.util.List;
  * that could not be made or stored ({@code error}, with its index, seed, sampler and settings); a row rejected before
  * generation ({@code error}, image index, seed, sampler and settings null, because none of them was decided).
  */
-record ManifestRecord(String id, Integer imageIndex, String prompt, Long seed, int[] tokens, Integer tokenHeight,
+record ManifestRecord(String id, Integer imageIndex, String prompt, Integer classLabel, Long seed, int[] tokens, Integer tokenHeight,
                       Integer tokenWidth, String imageUri, Integer width, Integer height, String model,
                       String modelFingerprint, String sampler, SamplingOptions sampling, String status, String error,
                       Long elapsedMs, java.sql.Timestamp createdAt, byte[] png) {
 
     static ManifestRecord rejected(PlannedRow row, String model, String error) {
-        return new ManifestRecord(row.id(), null, row.prompt(), null, null, null, null, null, null, null, model, null,
+        Long label = row.classLabel();
+        Integer fits = label != null && label == label.intValue() ? label.intValue() : null;
+        return new ManifestRecord(row.id(), null, row.prompt(), fits, null, null, null, null, null, null, null, model, null,
                 null, null, ManifestSchema.ERROR, error, null, now(), null);
     }
 
     static ManifestRecord failed(ImageTask task, String model, String fingerprint, String sampler, String error,
                                  long elapsedMs) {
-        return new ManifestRecord(task.item().id(), task.index(), task.item().prompt(), task.seed(), null, null, null,
+        return new ManifestRecord(task.item().id(), task.index(), task.item().prompt(), task.item().classLabel(),
+                task.seed(), null, null, null,
                 null, null, null, model, fingerprint, sampler, task.item().sampling(), ManifestSchema.ERROR, error,
                 elapsedMs, now(), null);
     }
 
     static ManifestRecord stored(ImageTask task, GeneratedImage image, String uri, String model, String fingerprint,
                                  String sampler, long elapsedMs, byte[] inlinePng) {
-        return new ManifestRecord(task.item().id(), task.index(), task.item().prompt(), task.seed(), image.tokens(),
+        return new ManifestRecord(task.item().id(), task.index(), task.item().prompt(), task.item().classLabel(),
+                task.seed(), image.tokens(),
                 image.tokenHeight(), image.tokenWidth(), uri, image.width(), image.height(), model, fingerprint,
                 sampler, task.item().sampling(), ManifestSchema.OK, null, elapsedMs, now(), inlinePng);
     }
@@ -51,6 +55,7 @@ record ManifestRecord(String id, Integer imageIndex, String prompt, Long seed, i
         v.add(id);
         v.add(imageIndex);
         v.add(prompt);
+        v.add(classLabel);
         v.add(seed);
         v.add(tokens);
         v.add(tokenHeight);

@@ -22,6 +22,7 @@ public final class ManifestSchema {
                 .add("id", DataTypes.StringType)
                 .add("image_index", DataTypes.IntegerType)
                 .add("prompt", DataTypes.StringType)
+                .add(PlannedRow.CLASS_LABEL, DataTypes.IntegerType)
                 .add(GenerationSetting.SEED.key(), DataTypes.LongType)
                 .add("tokens", DataTypes.createArrayType(DataTypes.IntegerType, false))
                 .add("token_height", DataTypes.IntegerType)

@@ -53,11 +53,11 @@ final class PartitionRun implements Iterator<Row> {
     private int images;
     private boolean reported;
 
-    PartitionRun(Iterator<Row> input, JobConfig config, int maxSteps, GeneratorFactory factory, OutputLayout layout,
+    PartitionRun(Iterator<Row> input, JobConfig config, ModelLimits limits, GeneratorFactory factory, OutputLayout layout,
                  Configuration hadoopConf, JobMetrics metrics) {
         this.input = input;
         this.config = config;
-        this.validator = new RowValidator(config, maxSteps);
+        this.validator = new RowValidator(config, limits);
         this.factory = factory;
         this.layout = layout;
         this.hadoopConf = hadoopConf;

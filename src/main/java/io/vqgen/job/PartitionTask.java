@@ -12,16 +12,16 @@ final class PartitionTask implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
 
     private final JobConfig config;
-    private final int maxSteps;
+    private final ModelLimits limits;
     private final GeneratorFactory factory;
     private final OutputLayout layout;
     private final Broadcast<SerializableConfiguration> hadoopConf;
     private final JobMetrics metrics;
 
-    PartitionTask(JobConfig config, int maxSteps, GeneratorFactory factory, OutputLayout layout,
+    PartitionTask(JobConfig config, ModelLimits limits, GeneratorFactory factory, OutputLayout layout,
                   Broadcast<SerializableConfiguration> hadoopConf, JobMetrics metrics) {
         this.config = config;
-        this.maxSteps = maxSteps;
+        this.limits = limits;
         this.factory = factory;
         this.layout = layout;
         this.hadoopConf = hadoopConf;
@@ -30,6 +30,6 @@ final class PartitionTask implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-        return new PartitionRun(rows, config, maxSteps, factory, layout, hadoopConf.value().value(), metrics);
+        return new PartitionRun(rows, config, limits, factory, layout, hadoopConf.value().value(), metrics);
     }
 }

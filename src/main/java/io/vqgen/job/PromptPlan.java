@@ -103,7 +103,10 @@ final class PromptPlan {
         // Parquet strings are bytes: ids that are not UTF-8 would all decode to U+FFFD and share names and seeds.
         columns.add(when(is_valid_utf8(col(config.idColumn()).cast(DataTypes.StringType)), lit(null))
                 .otherwise(hex(col(config.idColumn()).cast(DataTypes.BinaryType))).as(PlannedRow.BAD_ID_BYTES));
-        columns.add(col(config.promptColumn()).as(PlannedRow.PROMPT));
+        columns.add((present.contains(config.promptColumn()) ? col(config.promptColumn()) : lit(null))
+                .cast(DataTypes.StringType).as(PlannedRow.PROMPT));
+        columns.add((present.contains(config.classLabelColumn()) ? col(config.classLabelColumn()) : lit(null))
+                .cast(DataTypes.LongType).as(PlannedRow.CLASS_LABEL));
         for (GenerationSetting setting : GenerationSetting.columns()) {
             String name = setting.key();
             var type = setting.type() == GenerationSetting.Type.DOUBLE ? DataTypes.DoubleType : DataTypes.LongType;
