@@ -220,9 +220,10 @@ final class RestrictedUnpickler {
         return v.bitLength() < 64 ? (Object) v.longValue() : v;
     }
 
+    /** @param length unsigned (BINUNICODE8's 64-bit length is negative as a long from 2^63 on) */
     private String string(int at, long length) {
-        if (length > in.remaining()) {
-            throw corrupt(at, "string of " + length + " bytes runs past the end of the pickle");
+        if (length < 0 || length > in.remaining()) {
+            throw corrupt(at, "string of " + Long.toUnsignedString(length) + " bytes runs past the end of the pickle");
         }
         return new String(bytes((int) length), StandardCharsets.UTF_8);
     }

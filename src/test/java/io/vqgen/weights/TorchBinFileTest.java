@@ -237,6 +237,18 @@ class TorchBinFileTest {
         assertRefused(new PickleBuilder().proto(2).emptyDict().str("a").bytes(), Map.of(), "truncated pickle");
     }
 
+    /** BINUNICODE8 (0x8d) carries an unsigned 64-bit length: one of 2^63 or more is negative as a Java long. */
+    @ParameterizedTest
+    @ValueSource(longs = {Long.MIN_VALUE, -1L, Long.MIN_VALUE + 3})
+    void refusesStringLengthsBeyondTheFile(long length) throws IOException {
+        PickleBuilder p = new PickleBuilder().proto(4).op(0x8d);
+        for (int i = 0; i < 8; i++) {
+            p.op((int) (length >>> (8 * i)) & 0xFF);
+        }
+        assertRefused(p.op('a', 'b', 'c', '.').bytes(), Map.of(), "corrupt pickle at byte 2: string of "
+                + Long.toUnsignedString(length) + " bytes runs past the end of the pickle");
+    }
+
     @Test
     void refusesBigEndianCheckpoints() throws IOException {
         byte[] pickle = stateDict(p -> { });
