@@ -33,11 +33,11 @@ public final class ReaderContract {
     /** A reader takes milliseconds for the few kilobytes a fuzzer feeds it; only a hang comes near this. */
     public static final long TIME_LIMIT_SECONDS = Long.getLong("vqgen.fuzz.secondsPerInput", 10);
     /**
-     * What any input may cost besides its size: fixed-size buffers (the zip reader's 64 KiB tail, a tokenizer's
-     * 77-id rows), a file channel, an exception's stack trace. (An input that made the JVM load classes is measured
+     * What any input may cost besides its size: fixed-size buffers (the CSV parser's two 1 M-character buffers, the
+     * zip reader's 64 KiB tail, a tokenizer's id rows), a file channel, an exception's stack trace. (An input that made the JVM load classes is measured
      * again once they are loaded: loading and instrumenting them allocates megabytes the input did not ask for.)
      */
-    public static final long BASE_BYTES = 4L << 20;
+    public static final long BASE_BYTES = 8L << 20;
     /**
      * Parsed structure per input byte: a JSON tree or a pickle's objects take tens of bytes per byte of text (a
      * one-byte pickle opcode makes a map or list of ~60 bytes), strings are decoded into copies.
