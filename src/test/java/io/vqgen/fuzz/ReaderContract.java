@@ -21,7 +21,8 @@ import java.util.concurrent.TimeoutException;
  *       file it read (any other exception or error, OutOfMemoryError and StackOverflowError included, is a finding);
  *   <li>it returns within {@link #TIME_LIMIT_SECONDS} (it runs on a worker thread, so a hang fails the input
  *       instead of stopping the run);
- *   <li>it allocates at most {@link #BASE_BYTES} + {@link #BYTES_PER_INPUT_BYTE} × the input's size, counted on its
+ *   <li>it allocates at most {@link #BASE_BYTES} (or the target's own base) + {@link #BYTES_PER_INPUT_BYTE} × the
+ *       input's size, counted on its
  *       thread by the JVM (heap) plus the growth of the direct-buffer pool: a size field that makes a reader allocate
  *       what the file cannot hold is a finding even where the heap would have held it;
  *   <li>nothing from the input runs: the hostile pickles of src/test/reference/bad-weights would create
@@ -33,9 +34,9 @@ public final class ReaderContract {
     /** A reader takes milliseconds for the few kilobytes a fuzzer feeds it; only a hang comes near this. */
     public static final long TIME_LIMIT_SECONDS = Long.getLong("vqgen.fuzz.secondsPerInput", 10);
     /**
-     * What any input may cost besides its size: fixed-size buffers (the CSV parser's two 1 M-character buffers, the
-     * zip reader's 64 KiB tail, a tokenizer's id rows), a file channel, an exception's stack trace. (An input that made the JVM load classes is measured
-     * again once they are loaded: loading and instrumenting them allocates megabytes the input did not ask for.)
+     * What any input may cost besides its size: fixed-size buffers (the zip reader's 64 KiB tail, a tokenizer's id
+     * rows), a file channel, an exception's stack trace. (An input that made the JVM load classes is measured again
+     * once they are loaded: loading and instrumenting them allocates megabytes the input did not ask for.)
      */
     public static final long BASE_BYTES = 8L << 20;
     /**
@@ -50,12 +51,20 @@ public final class ReaderContract {
     private static final BufferPoolMXBean DIRECT = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
             .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
 
+    private final long baseBytes;
     private final List<Class<? extends RuntimeException>> typed;
     private ExecutorService worker = newWorker();
 
     /** @param typed the reader's own error types: the only exceptions it may throw */
     @SafeVarargs
     public ReaderContract(Class<? extends RuntimeException>... typed) {
+        this(BASE_BYTES, typed);
+    }
+
+    /** @param baseBytes what any input may cost besides its size, for a reader with larger fixed buffers */
+    @SafeVarargs
+    public ReaderContract(long baseBytes, Class<? extends RuntimeException>... typed) {
+        this.baseBytes = baseBytes;
         this.typed = List.of(typed);
     }
 
@@ -91,10 +100,10 @@ public final class ReaderContract {
         } finally {
             checkNothingRan();
         }
-        long budget = BASE_BYTES + BYTES_PER_INPUT_BYTE * inputBytes;
+        long budget = baseBytes + BYTES_PER_INPUT_BYTE * inputBytes;
         if (allocated > budget) {
             throw new AssertionError("the reader allocated " + allocated + " bytes for a " + inputBytes
-                    + "-byte input (budget " + budget + " = " + BASE_BYTES + " + " + BYTES_PER_INPUT_BYTE + " per byte)");
+                    + "-byte input (budget " + budget + " = " + baseBytes + " + " + BYTES_PER_INPUT_BYTE + " per byte)");
         }
     }
 
