@@ -38,6 +38,8 @@ public final class JobConfig implements Serializable {
     public static final String DEFAULT_GENERATOR = "io.vqgen.job.PipelineGeneratorFactory";
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final Pattern DEVICE = Pattern.compile("auto|cpu|gpu|gpu:\\d+");
+    /** Shards close once they hold about this many bytes (webdataset's usual ~1 GB). */
+    static final long DEFAULT_SHARD_BYTES = 1_000_000_000L;
     private static final List<String> SECRET_MARKERS = List.of("secret", "password", "token", "access.key");
 
     /**
@@ -65,6 +67,9 @@ public final class JobConfig implements Serializable {
         d.put("device", "auto");
         d.put("dtype", "float32");
         d.put("inline_images", "false");
+        d.put("output_format", "png");
+        d.put("shard_images", "0");
+        d.put("shard_bytes", String.valueOf(DEFAULT_SHARD_BYTES));
         d.put("run_id", "");
         d.put("generator", DEFAULT_GENERATOR);
         DEFAULTS = Collections.unmodifiableMap(d);
@@ -85,6 +90,9 @@ public final class JobConfig implements Serializable {
     private final String device;
     private final String dtype;
     private final boolean inlineImages;
+    private final OutputFormat outputFormat;
+    private final int shardImages;
+    private final long shardBytes;
     private final String runId;
     private final String generator;
 
@@ -119,6 +127,16 @@ public final class JobConfig implements Serializable {
         device = r.matching("device", DEVICE, "auto, cpu, gpu or gpu:N");
         dtype = r.dtype("dtype");
         inlineImages = Boolean.parseBoolean(r.matching("inline_images", Pattern.compile("true|false"), "true or false"));
+        outputFormat = OutputFormat.parse(r.matching("output_format", Pattern.compile("png|webdataset"),
+                "png or webdataset"));
+        shardImages = r.integer("shard_images", 0, Integer.MAX_VALUE);
+        shardBytes = r.parse("shard_bytes", v -> {
+            long n = Long.parseLong(v);
+            if (n < 1) {
+                throw new IllegalArgumentException("must be at least 1");
+            }
+            return n;
+        });
         generator = r.required("generator", "a GeneratorFactory class name");
         if (s.get("run_id").isEmpty()) {
             s.put("run_id", newRunId());
@@ -250,6 +268,21 @@ public final class JobConfig implements Serializable {
 
     public String runId() {
         return runId;
+    }
+
+    /** How images are stored: one PNG object each, or webdataset tar shards. */
+    public OutputFormat outputFormat() {
+        return outputFormat;
+    }
+
+    /** Images per webdataset shard at most; 0 = no count limit (only {@link #shardBytes()}). */
+    public int shardImages() {
+        return shardImages;
+    }
+
+    /** A webdataset shard is closed once it holds at least this many bytes. */
+    public long shardBytes() {
+        return shardBytes;
     }
 
     public String generator() {

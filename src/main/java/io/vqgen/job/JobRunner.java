@@ -9,7 +9,6 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.SerializableConfiguration;
@@ -67,6 +66,7 @@ public final class JobRunner {
             }
         });
         OutputLayout layout = prepareOutput(job, hadoopConf);
+        ShardCommit.recover(spark, layout, hadoopConf);
         Dataset<Row> input = readInput(spark, job);
 
         Dataset<Row> rows = PromptPlan.build(input, job, okImages(spark, layout, hadoopConf))
@@ -88,9 +88,12 @@ public final class JobRunner {
                 Dataset<Row> commit = progress.commits == 1 ? plan
                         : plan.filter(pmod(xxhash64(col(PlannedRow.ID)), lit(progress.commits)).equalTo(c));
                 sc.setJobDescription("vqgen run " + job.runId() + ": commit " + (c + 1) + " of " + progress.commits);
-                commit.repartition(partitions, col(PlannedRow.ID))
-                        .mapPartitions(task, Encoders.row(ManifestSchema.of(job.inlineImages())))
-                        .write().mode(SaveMode.Append).parquet(layout.manifestPartition(job.runId()));
+                ManifestWriter.append(commit.repartition(partitions, col(PlannedRow.ID))
+                        .mapPartitions(task.forCommit(c, partitions), Encoders.row(ManifestSchema.of(job.inlineImages()))),
+                        layout.manifestPartition(job.runId()), job.inlineImages());
+                if (job.outputFormat() == OutputFormat.WEBDATASET) {
+                    ShardCommit.promote(spark, layout, job.runId(), hadoopConf);
+                }
                 LOG.info("run {}: commit {} of {} done", job.runId(), c + 1, progress.commits);
             }
             RunSummary summary = summarize(spark, job, layout, started, progress, metrics, "succeeded", null);
@@ -174,7 +177,8 @@ public final class JobRunner {
                 started.toString(), finished.toString(), wall, progress.inputRows,
                 progress.inputRows - progress.planned, progress.planned, progress.commits, ok,
                 counts.getOrDefault(ManifestSchema.ERROR, 0L), metrics.generationSeconds().sum(),
-                wall > 0 ? ok / wall : 0, layout.images(), layout.manifest(), layout.summary(job.runId()),
+                wall > 0 ? ok / wall : 0, job.outputFormat() == OutputFormat.WEBDATASET ? layout.shards() : layout.images(),
+                layout.manifest(), layout.summary(job.runId()),
                 job.maskedSettings());
         try {
             summary.write(spark.sparkContext().hadoopConfiguration());

@@ -15,34 +15,37 @@ import java.util.List;
  * generation ({@code error}, image index, seed, sampler and settings null, because none of them was decided).
  */
 record ManifestRecord(String id, Integer imageIndex, String prompt, Long seed, int[] tokens, Integer tokenHeight,
-                      Integer tokenWidth, String imageUri, Integer width, Integer height, String model,
-                      String modelFingerprint, String sampler, SamplingOptions sampling, String status, String error,
-                      Long elapsedMs, byte[] png) {
+                      Integer tokenWidth, ImageStorage.Location location, Integer imageBytes, Integer width,
+                      Integer height, String model, String modelFingerprint, String sampler, SamplingOptions sampling,
+                      String status, String error, Long elapsedMs, byte[] png) {
+    private static final ImageStorage.Location NOWHERE = new ImageStorage.Location(null, null, null, null, null);
 
     static ManifestRecord rejected(PlannedRow row, String model, String error) {
-        return new ManifestRecord(row.id(), null, row.prompt(), null, null, null, null, null, null, null, model, null,
-                null, null, ManifestSchema.ERROR, error, null, null);
+        return new ManifestRecord(row.id(), null, row.prompt(), null, null, null, null, NOWHERE, null, null, null,
+                model, null, null, null, ManifestSchema.ERROR, error, null, null);
     }
 
     static ManifestRecord failed(ImageTask task, String model, String fingerprint, String sampler, String error,
                                  long elapsedMs) {
         return new ManifestRecord(task.item().id(), task.index(), task.item().prompt(), task.seed(), null, null, null,
-                null, null, null, model, fingerprint, sampler, task.item().sampling(), ManifestSchema.ERROR, error,
-                elapsedMs, null);
+                NOWHERE, null, null, null, model, fingerprint, sampler, task.item().sampling(), ManifestSchema.ERROR,
+                error, elapsedMs, null);
     }
 
-    static ManifestRecord stored(ImageTask task, GeneratedImage image, String uri, String model, String fingerprint,
-                                 String sampler, long elapsedMs, byte[] inlinePng) {
+    /** @param inlinePng the PNG for the inline image column, or null when the job does not inline images */
+    static ManifestRecord stored(ImageTask task, GeneratedImage image, ImageStorage.Location location, int pngBytes,
+                                 String model, String fingerprint, String sampler, long elapsedMs, byte[] inlinePng) {
         return new ManifestRecord(task.item().id(), task.index(), task.item().prompt(), task.seed(), image.tokens(),
-                image.tokenHeight(), image.tokenWidth(), uri, image.width(), image.height(), model, fingerprint,
-                sampler, task.item().sampling(), ManifestSchema.OK, null, elapsedMs, inlinePng);
+                image.tokenHeight(), image.tokenWidth(), location, pngBytes, image.width(), image.height(), model,
+                fingerprint, sampler, task.item().sampling(), ManifestSchema.OK, null, elapsedMs, inlinePng);
     }
 
     boolean ok() {
         return ManifestSchema.OK.equals(status);
     }
 
-    Row toRow(boolean inlineImages) {
+    /** @param taskAttempt the Spark task attempt that writes the row (see {@link ManifestSchema}) */
+    Row toRow(boolean inlineImages, long taskAttempt) {
         List<Object> v = new ArrayList<>();
         v.add(id);
         v.add(imageIndex);
@@ -51,7 +54,11 @@ record ManifestRecord(String id, Integer imageIndex, String prompt, Long seed, i
         v.add(tokens);
         v.add(tokenHeight);
         v.add(tokenWidth);
-        v.add(imageUri);
+        v.add(location.uri());
+        v.add(location.fileName());
+        v.add(location.member());
+        v.add(location.offset());
+        v.add(imageBytes);
         v.add(width);
         v.add(height);
         v.add(model);
@@ -63,8 +70,9 @@ record ManifestRecord(String id, Integer imageIndex, String prompt, Long seed, i
         v.add(status);
         v.add(error);
         v.add(elapsedMs);
+        v.add(taskAttempt);
         if (inlineImages) {
-            v.add(png);
+            v.add(png == null ? null : RowFactory.create(png, location.path()));
         }
         return RowFactory.create(v.toArray());
     }
