@@ -24,7 +24,8 @@ import java.io.PrintWriter;
 @Command(name = "vqgen", mixinStandardHelpOptions = true, version = "vqgen 0.1.0",
         description = "VQ-Diffusion text-to-image generation as a batch job.",
         subcommands = {RunCommand.class, GenerateCommand.class, InitModelCommand.class, InspectModelCommand.class,
-            BenchCommand.class, TokenizeCommand.class, PromptsCommand.class, PrepareCaptionsCommand.class})
+            BenchCommand.class, TokenizeCommand.class, PromptsCommand.class, PrepareCaptionsCommand.class,
+            GalleryCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_BAD_INPUT = 2;

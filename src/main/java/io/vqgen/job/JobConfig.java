@@ -70,6 +70,7 @@ public final class JobConfig implements Serializable {
         d.put("output_format", "png");
         d.put("shard_images", "0");
         d.put("shard_bytes", String.valueOf(DEFAULT_SHARD_BYTES));
+        d.put("progress_seconds", "30");
         d.put("run_id", "");
         d.put("generator", DEFAULT_GENERATOR);
         DEFAULTS = Collections.unmodifiableMap(d);
@@ -93,6 +94,7 @@ public final class JobConfig implements Serializable {
     private final OutputFormat outputFormat;
     private final int shardImages;
     private final long shardBytes;
+    private final int progressSeconds;
     private final String runId;
     private final String generator;
 
@@ -130,6 +132,7 @@ public final class JobConfig implements Serializable {
         outputFormat = OutputFormat.parse(r.matching("output_format", Pattern.compile("png|webdataset"),
                 "png or webdataset"));
         shardImages = r.integer("shard_images", 0, Integer.MAX_VALUE);
+        progressSeconds = r.integer("progress_seconds", 0, 86_400);
         shardBytes = r.parse("shard_bytes", v -> {
             long n = Long.parseLong(v);
             if (n < 1) {
@@ -278,6 +281,11 @@ public final class JobConfig implements Serializable {
     /** Images per webdataset shard at most; 0 = no count limit (only {@link #shardBytes()}). */
     public int shardImages() {
         return shardImages;
+    }
+
+    /** How often the driver logs the run's progress; zero: never. */
+    public java.time.Duration progressInterval() {
+        return java.time.Duration.ofSeconds(progressSeconds);
     }
 
     /** A webdataset shard is closed once it holds at least this many bytes. */

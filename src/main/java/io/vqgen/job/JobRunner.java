@@ -75,13 +75,17 @@ public final class JobRunner {
         JobMetrics metrics = JobMetrics.register(sc);
         Broadcast<SerializableConfiguration> conf = SerializableConfiguration.broadcast(sc, hadoopConf);
         Progress progress = new Progress();
+        JobProgress reporter = null;
         try {
-            Row counts = rows.agg(count(lit(1)), sum(when(col(PromptPlan.TODO), 1L).otherwise(0L))).first();
+            Row counts = rows.agg(count(lit(1)), sum(when(col(PromptPlan.TODO), 1L).otherwise(0L)),
+                    sum(col(PromptPlan.IMAGES_TODO))).first();
             progress.inputRows = counts.getLong(0);
             progress.planned = counts.isNullAt(1) ? 0 : counts.getLong(1);
+            long images = counts.isNullAt(2) ? 0 : counts.getLong(2);
             progress.commits = (int) Math.ceil(progress.planned / (double) job.rowsPerCommit());
             LOG.info("run {}: {} input rows, {} already done, {} to do in {} commit(s)", job.runId(),
                     progress.inputRows, progress.inputRows - progress.planned, progress.planned, progress.commits);
+            reporter = JobProgress.start(sc, metrics, job.runId(), images, job.progressInterval());
             PartitionTask task = new PartitionTask(job, model.trainTimesteps(), factory, layout, conf, metrics);
             int partitions = job.partitions() > 0 ? job.partitions() : sc.defaultParallelism();
             for (int c = 0; c < progress.commits; c++) {
@@ -108,6 +112,9 @@ public final class JobRunner {
             }
             throw e;
         } finally {
+            if (reporter != null) {
+                reporter.close();
+            }
             sc.setJobDescription(null);
             rows.unpersist();
             conf.unpersist();

@@ -10,6 +10,7 @@ import org.apache.spark.sql.types.DataTypes;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_except;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
@@ -35,6 +36,8 @@ final class PromptPlan {
     static final String RESUME_COLUMNS = "id STRING, image_index INT, status STRING";
     /** Whether the row has work left (or must be reported again as an error row). */
     static final String TODO = "todo";
+    /** Images this run is to make from the row (0 for rows that will be error rows). */
+    static final String IMAGES_TODO = "images_todo";
 
     private PromptPlan() {
     }
@@ -76,6 +79,10 @@ final class PromptPlan {
         Column todo = when(not(first).or(col(PlannedRow.DONE).isNull())
                         .or(not(n.between(1, (long) GenerationSetting.NUM_IMAGES.max()))), lit(true))
                 .otherwise(missing.gt(0));
-        return joined.withColumn(TODO, todo);
+        Column toMake = size(array_except(sequence(lit(0), n.minus(1).cast(DataTypes.IntegerType)),
+                coalesce(col(PlannedRow.DONE), array().cast("array<int>"))));
+        return joined.withColumn(TODO, todo).withColumn(IMAGES_TODO,
+                when(col(TODO).and(first).and(n.between(1, (long) GenerationSetting.NUM_IMAGES.max())), toMake)
+                        .otherwise(lit(0)));
     }
 }

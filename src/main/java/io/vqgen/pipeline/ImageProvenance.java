@@ -49,10 +49,16 @@ public record ImageProvenance(String id, Integer imageIndex, String prompt, long
         return text;
     }
 
-    /** The fields and {@code extra} (after them) as one line of JSON. */
-    public String json(Map<String, Object> extra) {
-        Map<String, Object> all = fields();
-        all.putAll(extra);
+    /** The fields and {@code after} (after them) as one line of JSON. */
+    public String json(Map<String, Object> after) {
+        return json(Map.of(), after);
+    }
+
+    /** {@code before}, the fields, then {@code after}, as one line of JSON (a key in both keeps its first place). */
+    public String json(Map<String, Object> before, Map<String, Object> after) {
+        Map<String, Object> all = new LinkedHashMap<>(before);
+        all.putAll(fields());
+        all.putAll(after);
         try {
             return JSON.writeValueAsString(all);
         } catch (JsonProcessingException e) {
