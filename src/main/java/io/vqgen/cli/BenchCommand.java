@@ -33,8 +33,8 @@ import java.util.stream.Collectors;
                 + "decoding, images/s, and peak native (RSS) and heap memory.",
             "A warm-up run precedes the timed runs; figures are medians. Nothing is asserted: machines are noisy."})
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "diffusers VQ-Diffusion folder.")
-    Path model;
+    @Mixin
+    ModelArguments model;
 
     @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "a red double decker bus driving down a busy street",
             description = "Prompt (default: ${DEFAULT-VALUE}).")
@@ -87,7 +87,7 @@ public final class BenchCommand implements Callable<Integer> {
         SamplingOptions options = sampling.options();
         long seed = (Long) sampling.value(GenerationSetting.SEED);
         PrintWriter out = spec.commandLine().getOut();
-        try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(model, device.toOptions())) {
+        try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(model.localFolder(), device.toOptions())) {
             Map<String, Object> settings = new LinkedHashMap<>();
             for (GenerationSetting s : GenerationSetting.sampling()) {
                 Object v = options.get(s);
@@ -95,7 +95,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             String sampler = pipeline.sampler(options).name();
             if (!json) {
-                out.printf("model %s, %dx%d tokens, device %s %s, threads %s, sampler %s, %s%n", model,
+                out.printf("model %s, %dx%d tokens, device %s %s, threads %s, sampler %s, %s%n", model.model,
                         pipeline.tokenHeight(), pipeline.tokenWidth(), device.device, device.dtype,
                         threads == null ? "default" : threads, sampler, settings.entrySet().stream()
                                 .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));
@@ -133,7 +133,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             if (json) {
                 Map<String, Object> doc = new LinkedHashMap<>();
-                doc.put("model", model.toString());
+                doc.put("model", model.model);
                 doc.put("token_height", pipeline.tokenHeight());
                 doc.put("token_width", pipeline.tokenWidth());
                 doc.put("device", device.device);

@@ -38,8 +38,8 @@ import java.util.concurrent.Callable;
             "With --noise per-image, image i uses seed N+i, so any image can be made again alone with --seed N+i.",
             "Progress goes to stderr: a bar on a terminal, one line per batch otherwise."})
 public final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "diffusers VQ-Diffusion folder.")
-    Path model;
+    @Mixin
+    ModelArguments model;
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "A prompt (repeatable).")
     List<String> prompts = new ArrayList<>();
@@ -114,7 +114,7 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintWriter log = spec.commandLine().getOut();
         GenerateProgress progress = new GenerateProgress(spec.commandLine().getErr(), System.console() != null, count,
                 batches);
-        try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(model, device.toOptions());
+        try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(model.localFolder(), device.toOptions());
              BufferedWriter metadata = Files.newBufferedWriter(out.resolve("metadata.jsonl"), StandardCharsets.UTF_8)) {
             checkLatentsWidth(initial, pipeline);
             String sampler = pipeline.sampler(options).name();

@@ -53,6 +53,7 @@ public final class JobConfig implements Serializable {
         d.put("input", "");
         d.put("output", "");
         d.put("model", "");
+        d.put("model_cache_dir", "");
         d.put("id_column", "id");
         d.put("prompt_column", "prompt");
         for (GenerationSetting setting : GenerationSetting.values()) {
@@ -71,6 +72,8 @@ public final class JobConfig implements Serializable {
         d.put("shard_images", "0");
         d.put("shard_bytes", String.valueOf(DEFAULT_SHARD_BYTES));
         d.put("progress_seconds", "30");
+        d.put("overwrite", "false");
+        d.put("est_seconds_per_image", "0");
         d.put("run_id", "");
         d.put("generator", DEFAULT_GENERATOR);
         DEFAULTS = Collections.unmodifiableMap(d);
@@ -80,6 +83,7 @@ public final class JobConfig implements Serializable {
     private final String input;
     private final String output;
     private final String model;
+    private final String modelCacheDir;
     private final String idColumn;
     private final String promptColumn;
     private final int numImages;
@@ -95,6 +99,8 @@ public final class JobConfig implements Serializable {
     private final int shardImages;
     private final long shardBytes;
     private final int progressSeconds;
+    private final boolean overwrite;
+    private final double estSecondsPerImage;
     private final String runId;
     private final String generator;
 
@@ -111,6 +117,7 @@ public final class JobConfig implements Serializable {
         input = r.required("input", "the prompts Parquet table: a file, folder or glob");
         output = r.required("output", "the output root for images/, manifest/ and runs/");
         model = r.required("model", "a diffusers VQ-Diffusion model folder with model_index.json");
+        modelCacheDir = s.get("model_cache_dir");
         idColumn = r.required("id_column", "the name of the id column");
         promptColumn = r.required("prompt_column", "the name of the prompt column");
         if (idColumn.equals(promptColumn)) {
@@ -140,6 +147,8 @@ public final class JobConfig implements Serializable {
             }
             return n;
         });
+        overwrite = Boolean.parseBoolean(r.matching("overwrite", Pattern.compile("true|false"), "true or false"));
+        estSecondsPerImage = r.nonNegative("est_seconds_per_image");
         generator = r.required("generator", "a GeneratorFactory class name");
         if (s.get("run_id").isEmpty()) {
             s.put("run_id", newRunId());
@@ -228,6 +237,11 @@ public final class JobConfig implements Serializable {
         return model;
     }
 
+    /** Where executors copy a remote model; empty = under Spark's local directory. */
+    public String modelCacheDir() {
+        return modelCacheDir;
+    }
+
     public String idColumn() {
         return idColumn;
     }
@@ -267,6 +281,16 @@ public final class JobConfig implements Serializable {
 
     public boolean inlineImages() {
         return inlineImages;
+    }
+
+    /** Make again the images the output holds with other settings (else such a rerun stops before it starts). */
+    public boolean overwrite() {
+        return overwrite;
+    }
+
+    /** Seconds one image takes on one task (from vqgen bench), for the dry run's estimate; 0 = none. */
+    public double estSecondsPerImage() {
+        return estSecondsPerImage;
     }
 
     public String runId() {
@@ -341,6 +365,20 @@ public final class JobConfig implements Serializable {
             } catch (PipelineException e) {
                 throw new JobException(source + ": " + e.getMessage());
             }
+        }
+
+        double nonNegative(String key) {
+            String v = s.get(key);
+            double d;
+            try {
+                d = Double.parseDouble(v);
+            } catch (NumberFormatException e) {
+                throw new JobException(source + ": " + key + ": expected a number, got '" + v + "'");
+            }
+            if (!(d >= 0) || Double.isInfinite(d)) {
+                throw new JobException(source + ": " + key + ": " + v + " is out of range (a finite number >= 0)");
+            }
+            return d;
         }
 
         String dtype(String key) {

@@ -17,19 +17,19 @@ import java.util.List;
 record ManifestRecord(String id, Integer imageIndex, String prompt, Long seed, int[] tokens, Integer tokenHeight,
                       Integer tokenWidth, ImageStorage.Location location, Integer imageBytes, Integer width,
                       Integer height, String model, String modelFingerprint, String sampler, SamplingOptions sampling,
-                      String status, String error, Long elapsedMs, byte[] png) {
+                      String status, String error, Long elapsedMs, java.sql.Timestamp createdAt, byte[] png) {
     private static final ImageStorage.Location NOWHERE = new ImageStorage.Location(null, null, null, null, null);
 
     static ManifestRecord rejected(PlannedRow row, String model, String error) {
         return new ManifestRecord(row.id(), null, row.prompt(), null, null, null, null, NOWHERE, null, null, null,
-                model, null, null, null, ManifestSchema.ERROR, error, null, null);
+                model, null, null, null, ManifestSchema.ERROR, error, null, now(), null);
     }
 
     static ManifestRecord failed(ImageTask task, String model, String fingerprint, String sampler, String error,
                                  long elapsedMs) {
         return new ManifestRecord(task.item().id(), task.index(), task.item().prompt(), task.seed(), null, null, null,
                 NOWHERE, null, null, null, model, fingerprint, sampler, task.item().sampling(), ManifestSchema.ERROR,
-                error, elapsedMs, null);
+                error, elapsedMs, now(), null);
     }
 
     /** @param inlinePng the PNG for the inline image column, or null when the job does not inline images */
@@ -37,7 +37,11 @@ record ManifestRecord(String id, Integer imageIndex, String prompt, Long seed, i
                                  String model, String fingerprint, String sampler, long elapsedMs, byte[] inlinePng) {
         return new ManifestRecord(task.item().id(), task.index(), task.item().prompt(), task.seed(), image.tokens(),
                 image.tokenHeight(), image.tokenWidth(), location, pngBytes, image.width(), image.height(), model,
-                fingerprint, sampler, task.item().sampling(), ManifestSchema.OK, null, elapsedMs, inlinePng);
+                fingerprint, sampler, task.item().sampling(), ManifestSchema.OK, null, elapsedMs, now(), inlinePng);
+    }
+
+    private static java.sql.Timestamp now() {
+        return new java.sql.Timestamp(System.currentTimeMillis());
     }
 
     boolean ok() {
@@ -71,6 +75,7 @@ record ManifestRecord(String id, Integer imageIndex, String prompt, Long seed, i
         v.add(error);
         v.add(elapsedMs);
         v.add(taskAttempt);
+        v.add(createdAt);
         if (inlineImages) {
             v.add(png == null ? null : RowFactory.create(png, location.path()));
         }

@@ -55,7 +55,8 @@ public final class ManifestSchema {
         s = s.add("status", DataTypes.StringType, false)
                 .add("error", DataTypes.StringType)
                 .add("elapsed_ms", DataTypes.LongType)
-                .add("task_attempt", DataTypes.LongType);
+                .add("task_attempt", DataTypes.LongType)
+                .add(PromptPlan.CREATED_AT, DataTypes.TimestampType);
         return inlineImages ? s.add("image", IMAGE) : s;
     }
 
