@@ -26,7 +26,7 @@ import java.io.PrintWriter;
         description = "VQ-Diffusion text-to-image generation as a batch job.",
         subcommands = {RunCommand.class, GenerateCommand.class, InitModelCommand.class, InspectModelCommand.class,
             BenchCommand.class, TokenizeCommand.class, PromptsCommand.class, PrepareCaptionsCommand.class,
-            ConvertOriginalCommand.class})
+            ConvertOriginalCommand.class, GalleryCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_BAD_INPUT = 2;
