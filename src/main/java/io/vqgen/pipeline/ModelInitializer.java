@@ -44,7 +44,7 @@ public final class ModelInitializer {
             try {
                 return valueOf(s.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown preset '" + s + "' (expected tiny, bench or ithq)");
+                throw new IllegalArgumentException("unknown preset '" + s + "' (expected tiny, bench, ithq, clip-tiny or fid-inception)");
             }
         }
     }
@@ -123,7 +123,7 @@ public final class ModelInitializer {
         Path textConfigFile = out.resolve("text_encoder/config.json");
         ObjectNode textConfig = (ObjectNode) JSON.readTree(textConfigFile.toFile());
         if (tokenizer == null) {
-            int size = TokenizerTrainer.write(tokenizerOut, corpus(), textConfig.path("vocab_size").asInt(), TINY_PAD);
+            int size = trainTokenizer(tokenizerOut, textConfig.path("vocab_size").asInt(), TINY_PAD);
             textConfig.put("vocab_size", size);
         } else {
             Files.createDirectories(tokenizerOut);
@@ -170,6 +170,16 @@ public final class ModelInitializer {
             builder.build(weights, manager);
         }
         weights.writeSynthesized(folder.componentDir(component).resolve(file));
+    }
+
+    /**
+     * Trains a small CLIP-format tokenizer on the built-in caption corpus into {@code dir} (for models that need no
+     * real vocabulary: the tiny presets).
+     *
+     * @return its vocabulary size, at most {@code vocabSize}
+     */
+    public static int trainTokenizer(Path dir, int vocabSize, String padToken) throws IOException {
+        return TokenizerTrainer.write(dir, corpus(), vocabSize, padToken);
     }
 
     private static List<String> corpus() {
