@@ -4,12 +4,15 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.vqgen.eval.image.PilFilter;
 import io.vqgen.eval.image.PilResize;
 import io.vqgen.eval.image.RgbImage;
 import io.vqgen.model.inception.FidInception;
+import io.vqgen.model.layers.BilinearResize;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Locale;
 
@@ -26,9 +29,9 @@ public enum FidResize {
     PYTORCH_FID("pytorch-fid") {
         @Override
         NDArray input(NDManager manager, RgbImage image) {
-            NDArray x = manager.create(image.pixels(), new Shape(image.height(), image.width(), 3))
-                    .toType(ai.djl.ndarray.types.DataType.FLOAT32, false).div(255f).transpose(2, 0, 1).expandDims(0);
-            NDArray resized = x.getNDArrayInternal().interpolation(new long[] {SIZE, SIZE}, BILINEAR, false);
+            NDArray x = manager.create(ByteBuffer.wrap(image.pixels()), new Shape(image.height(), image.width(), 3),
+                    DataType.UINT8).toType(DataType.FLOAT32, false).div(255f).transpose(2, 0, 1).expandDims(0);
+            NDArray resized = BilinearResize.resize(x, SIZE, SIZE);
             return resized.mul(2f).sub(1f);
         }
     },
@@ -58,8 +61,6 @@ public enum FidResize {
     };
 
     private static final int SIZE = FidInception.INPUT_SIZE;
-    /** DJL's interpolation code for bilinear (its NDImageUtils.Interpolation order). */
-    private static final int BILINEAR = 1;
 
     private final String label;
 

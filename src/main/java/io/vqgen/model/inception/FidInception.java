@@ -136,7 +136,8 @@ public final class FidInception implements AutoCloseable {
             y = mixed5d.forward(mixed5c.forward(mixed5b.forward(y)));
             y = mixed6e.forward(mixed6d.forward(mixed6c.forward(mixed6b.forward(mixed6a.forward(y)))));
             y = mixed7c.forward(mixed7b.forward(mixed7a.forward(y)));
-            NDArray features = y.mean(new int[] {2, 3});
+            // AdaptiveAvgPool2d((1, 1)), as pytorch-fid ends block 3
+            NDArray features = y.getNDArrayInternal().globalAvgPool().reshape(y.getShape().get(0), FEATURES);
             features.attach(caller);
             return features;
         }

@@ -2,6 +2,7 @@ package io.vqgen.model.inception;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import io.vqgen.model.layers.AveragePool3x3;
 
 /** The pooling the FID Inception uses, as torch's functions with the same arguments. */
 final class Pooling {
@@ -19,6 +20,6 @@ final class Pooling {
      * pool, which divides by the number of real (unpadded) inputs.
      */
     static NDArray avg3ExcludingPadding(NDArray x) {
-        return x.getNDArrayInternal().avgPool(new Shape(3, 3), new Shape(1, 1), new Shape(1, 1), false, false);
+        return AveragePool3x3.excludingPadding(x);
     }
 }
