@@ -342,6 +342,13 @@ def main():
         f64 = torch.cat([net64(t.double())[0].squeeze(-1).squeeze(-1) for t in tt])
         net_raw64 = net_raw.double()
         c64 = torch.cat([net_raw64(((c - 128) / 128).double())[0].squeeze(-1).squeeze(-1) for c in clean_in])
+    # pytorch-fid's weights file predates torch 1.6: the same state dict layout in torch's legacy (non-zip) format,
+    # with the OrderedDict's _metadata and BatchNorm's int64 num_batches_tracked, for the first conv block
+    from collections import OrderedDict
+    full = pfi.fid_inception_v3().state_dict()
+    part = OrderedDict((k, v) for k, v in full.items() if k.startswith("Conv2d_1a_3x3."))
+    part._metadata = full._metadata
+    torch.save(part, os.path.join(out, "expected", "legacy_conv2d_1a.pth"), _use_new_zipfile_serialization=False)
     feats["pytorch-fid"], feats["clean"] = f32.numpy(), c32.numpy()
     save_npy(os.path.join(out, "expected"), "fid_pool3_pytorch-fid.npy", feats["pytorch-fid"])
     save_npy(os.path.join(out, "expected"), "fid_pool3_clean.npy", feats["clean"])

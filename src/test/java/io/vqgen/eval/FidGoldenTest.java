@@ -10,8 +10,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.vqgen.weights.LoadOptions;
+import io.vqgen.weights.RawTensor;
+import io.vqgen.weights.StateDict;
+import io.vqgen.weights.StorageType;
+import io.vqgen.weights.TensorFile;
+
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,16 +35,17 @@ class FidGoldenTest {
     static Path tmp;
     static NDManager manager;
     static FidInception network;
+    static Path weights;
 
     @BeforeAll
     static void load() throws Exception {
         Path dir = tmp.resolve("fid");
         EvalModels.write(EvalModels.Preset.FID_INCEPTION, 0, dir, null);
-        Path file = dir.resolve(EvalModels.FID_FILE);
-        assertEquals(EvalGoldens.json().get("fid").get("weights_sha256").asText(), EvalGoldens.sha256(file),
+        weights = dir.resolve(EvalModels.FID_FILE);
+        assertEquals(EvalGoldens.json().get("fid").get("weights_sha256").asText(), EvalGoldens.sha256(weights),
                 "init-model no longer writes the weights the goldens were made with: remake them (tools/reference/eval)");
         manager = NDManager.newBaseManager();
-        network = FidInception.load(file, Device.cpu(), manager);
+        network = FidInception.load(weights, Device.cpu(), manager);
     }
 
     @AfterAll
@@ -63,6 +72,29 @@ class FidGoldenTest {
         double expectedFid = fid.get("pytorch-fid").asDouble();
         double got = FrechetDistance.between(a.stats(), b.stats()).distance();
         assertEquals(expectedFid, got, 1e-4 * expectedFid, "FID");
+    }
+
+    @Test
+    void legacyTorchSaveFormatOfTheRealWeightsFileLoads() {
+        // pytorch-fid's pt_inception-2015-12-05-6726825d.pth predates torch 1.6 (legacy, non-zip torch.save); this
+        // is its first block as torch 1.13 writes that format, with _metadata and int64 num_batches_tracked
+        Path legacy = EvalGoldens.DIR.resolve("expected/legacy_conv2d_1a.pth");
+        try (TensorFile part = TensorFile.open(legacy); TensorFile all = TensorFile.open(weights)) {
+            Map<String, RawTensor> merged = new LinkedHashMap<>(all.tensors());
+            for (RawTensor t : part.tensors().values()) {
+                if (t.name().endsWith("num_batches_tracked")) {
+                    assertEquals(StorageType.I64, t.type());
+                    assertEquals(0, t.shape().length);
+                } else {
+                    assertEquals(all.tensors().get(t.name()).data(), t.data(), t.name());
+                }
+                merged.put(t.name(), t);
+            }
+            assertEquals(6, part.tensors().size());
+            try (NDManager m = NDManager.newBaseManager()) {
+                FidInception.create(new StateDict("fid", merged, LoadOptions.cpuFloat32()), m).close();
+            }
+        }
     }
 
     @Test
