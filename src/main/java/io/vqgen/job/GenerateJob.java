@@ -9,8 +9,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The generation job's entry point, for {@code spark-submit --class io.vqgen.job.GenerateJob app.jar JOBFILE
@@ -30,25 +30,8 @@ public final class GenerateJob {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
-        List<String> overrides = new ArrayList<>();
-        String jobFile = null;
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--set") && i + 1 < args.length) {
-                overrides.add(args[++i]);
-            } else if (args[i].startsWith("--set=")) {
-                overrides.add(args[i].substring("--set=".length()));
-            } else if (jobFile == null && !args[i].startsWith("-")) {
-                jobFile = args[i];
-            } else {
-                err.println("usage: GenerateJob JOBFILE [--set key=value ...] (unexpected '" + args[i] + "')");
-                return 2;
-            }
-        }
-        if (jobFile == null) {
-            err.println("usage: GenerateJob JOBFILE [--set key=value ...]");
-            return 2;
-        }
-        return run(Path.of(jobFile), overrides, out, err);
+        JobFile.Arguments a = JobFile.Arguments.parse("GenerateJob", args, err);
+        return a == null ? 2 : run(a.jobFile(), a.overrides(), out, err);
     }
 
     /** Runs a job file; prints where the results are. */
@@ -94,14 +77,19 @@ public final class GenerateJob {
      * An existing session is reused as it is (only its runtime SQL settings can change).
      */
     static SparkSession session(JobConfig config, boolean quietLocalLogs) {
+        return session(config.sparkSettings(), "vqgen " + config.runId(), quietLocalLogs);
+    }
+
+    /** As {@link #session(JobConfig, boolean)} for any job's spark.* settings. */
+    static SparkSession session(Map<String, String> sparkSettings, String appName, boolean quietLocalLogs) {
         SparkConf conf = new SparkConf();
-        config.sparkSettings().forEach(conf::set);
+        sparkSettings.forEach(conf::set);
         boolean local = !conf.contains("spark.master");
         if (local) {
             conf.setMaster("local[*]");
         }
         if (!conf.contains("spark.app.name")) {
-            conf.setAppName("vqgen " + config.runId());
+            conf.setAppName(appName);
         }
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         if (local && quietLocalLogs) {
