@@ -19,7 +19,7 @@ import java.io.PrintWriter;
  */
 @Command(name = "vqgen", mixinStandardHelpOptions = true, version = "vqgen 0.1.0",
         description = "VQ-Diffusion text-to-image generation as a batch job.",
-        subcommands = {RunCommand.class, GenerateCommand.class, InitModelCommand.class, InspectModelCommand.class,
+        subcommands = {RunCommand.class, EvalCommand.class, GenerateCommand.class, InitModelCommand.class, InspectModelCommand.class,
             BenchCommand.class, TokenizeCommand.class, PromptsCommand.class, PrepareCaptionsCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_FAILURE = 1;

@@ -3,7 +3,6 @@ package io.vqgen.eval;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_MT_DDRM;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
-import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 
 /**
@@ -12,9 +11,8 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
  *
  * <p>Only the trace of the square root is needed, and it is the sum of the square roots of the eigenvalues of
  * Σ1Σ2, which are those of the symmetric positive semi-definite S = Σ1^½ Σ2 Σ1^½ (AB and BA share their eigenvalues).
- * So instead of scipy's general {@code sqrtm} (a complex Schur form), this factors Σ1 = R·Rᵀ (Cholesky; when Σ1 is
- * singular, R = V√D from its eigendecomposition) and sums the square roots of the eigenvalues of the symmetric
- * Rᵀ Σ2 R. Eigenvalues that rounding makes slightly negative count as 0, where scipy's square root turns them into
+ * So instead of scipy's general {@code sqrtm} (a complex Schur form), this factors Σ1 = R·Rᵀ (pivoted Cholesky, which
+ * also covers a singular Σ1) and sums the square roots of the eigenvalues of the symmetric Rᵀ Σ2 R. Eigenvalues that rounding makes slightly negative count as 0, where scipy's square root turns them into
  * imaginary parts that pytorch-fid then drops: the same result, and always finite, also when fewer images than
  * dimensions make both covariances singular. Linear algebra by EJML (pure Java, maintained, its dense symmetric
  * solvers and multithreaded products are among the fastest on the JVM; Commons Math 3 has not been released since
@@ -46,64 +44,80 @@ public final class FrechetDistance {
 
     /** tr √(Σ1Σ2) for symmetric positive semi-definite Σ1, Σ2 (row-major n×n). */
     static double traceSqrtProduct(double[] sigma1, double[] sigma2, int n) {
-        DMatrixRMaj root = cholesky(sigma1, n);
-        if (root == null) {
-            root = eigenRoot(sigma1, n);
-        }
-        DMatrixRMaj tmp = new DMatrixRMaj(n, n);
+        DMatrixRMaj root = pivotedCholesky(sigma1, n);
+        int r = root.numCols;
+        DMatrixRMaj tmp = new DMatrixRMaj(n, r);
         CommonOps_MT_DDRM.mult(DMatrixRMaj.wrap(n, n, sigma2), root, tmp);
-        DMatrixRMaj s = new DMatrixRMaj(n, n);
+        DMatrixRMaj s = new DMatrixRMaj(r, r);
         CommonOps_MT_DDRM.multTransA(root, tmp, s);
         // symmetrise away the rounding of the two products before the symmetric solver sees it
-        for (int i = 0; i < n; i++) {
-            for (int j = i + 1; j < n; j++) {
+        for (int i = 0; i < r; i++) {
+            for (int j = i + 1; j < r; j++) {
                 double m = 0.5 * (s.get(i, j) + s.get(j, i));
                 s.set(i, j, m);
                 s.set(j, i, m);
             }
         }
-        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, false, true);
+        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(r, false, true);
         if (!eig.decompose(s)) {
             throw new ArithmeticException("eigendecomposition of Rᵀ Σ2 R did not converge");
         }
         double trace = 0;
-        for (int k = 0; k < n; k++) {
+        for (int k = 0; k < r; k++) {
             trace += Math.sqrt(Math.max(eig.getEigenvalue(k).real, 0));
         }
         return trace;
     }
 
     /**
-     * R with Σ1 = R·Rᵀ from the Cholesky factorisation (lower triangular), or null when Σ1 is not positive definite
-     * (fewer samples than dimensions, or constant features): then {@link #eigenRoot}. Rᵀ Σ2 R has the eigenvalues of
-     * Σ1Σ2 as well, and a factorisation costs a fraction of an eigendecomposition with vectors.
+     * R (n × r) with Σ1 = R·Rᵀ: Cholesky with diagonal pivoting, stopped when what is left of the diagonal is
+     * rounding noise (below 1e-12 of the largest variance). r is Σ1's rank: n for the covariance of many images, at
+     * most count − 1 for fewer images than dimensions, where this costs O(n²r) instead of an eigendecomposition's
+     * O(n³). Rows stay in their original order; only the order in which columns are produced is pivoted.
      */
-    private static DMatrixRMaj cholesky(double[] sigma1, int n) {
-        CholeskyDecomposition_F64<DMatrixRMaj> chol = DecompositionFactory_DDRM.chol(n, true);
-        if (!chol.decompose(DMatrixRMaj.wrap(n, n, sigma1.clone()))) {
-            return null;
-        }
-        DMatrixRMaj lower = chol.getT(null);
+    static DMatrixRMaj pivotedCholesky(double[] a, int n) {
+        double[] d = new double[n];
+        double max = 0;
         for (int i = 0; i < n; i++) {
-            if (!(lower.get(i, i) > 0)) {
-                return null;
-            }
+            d[i] = a[i * n + i];
+            max = Math.max(max, d[i]);
         }
-        return lower;
-    }
-
-    /** V·√D from Σ1 = V D Vᵀ, eigenvalues that rounding made negative taken as 0. */
-    private static DMatrixRMaj eigenRoot(double[] sigma1, int n) {
-        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, true, true);
-        if (!eig.decompose(DMatrixRMaj.wrap(n, n, sigma1.clone()))) {
-            throw new ArithmeticException("eigendecomposition of the first covariance did not converge");
-        }
-        DMatrixRMaj root = new DMatrixRMaj(n, n);
-        for (int k = 0; k < n; k++) {
-            double sq = Math.sqrt(Math.max(eig.getEigenvalue(k).real, 0));
-            DMatrixRMaj v = eig.getEigenVector(k);
+        double tol = 1e-12 * max;
+        boolean[] done = new boolean[n];
+        double[][] cols = new double[n][];
+        int r = 0;
+        while (r < n) {
+            int j = -1;
             for (int i = 0; i < n; i++) {
-                root.set(i, k, v.get(i) * sq);
+                if (!done[i] && (j < 0 || d[i] > d[j])) {
+                    j = i;
+                }
+            }
+            if (!(d[j] > tol)) {
+                break;
+            }
+            double pivot = Math.sqrt(d[j]);
+            double[] col = new double[n];
+            for (int i = 0; i < n; i++) {
+                if (done[i] || i == j) {
+                    continue;
+                }
+                double v = a[i * n + j];
+                for (int k = 0; k < r; k++) {
+                    v -= cols[k][i] * cols[k][j];
+                }
+                col[i] = v / pivot;
+                d[i] -= col[i] * col[i];
+            }
+            col[j] = pivot;
+            done[j] = true;
+            d[j] = 0;
+            cols[r++] = col;
+        }
+        DMatrixRMaj root = new DMatrixRMaj(n, Math.max(r, 1));
+        for (int k = 0; k < r; k++) {
+            for (int i = 0; i < n; i++) {
+                root.set(i, k, cols[k][i]);
             }
         }
         return root;

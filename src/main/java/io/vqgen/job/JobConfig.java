@@ -82,7 +82,8 @@ public final class JobConfig implements Serializable {
     private final String generator;
 
     private JobConfig(Map<String, String> raw, String source) {
-        Map<String, String> s = JobFile.merge(DEFAULTS, raw, source);
+        // eval.* keys belong to the evaluation of this run (vqgen eval on the same file, see EvalConfig)
+        Map<String, String> s = JobFile.merge(DEFAULTS, JobFile.without(EvalConfig.PREFIX, raw), source);
         JobValues r = new JobValues(s, source);
         input = r.required("input", "the prompts Parquet table: a file, folder or glob");
         output = r.required("output", "the output root for images/, manifest/ and runs/");

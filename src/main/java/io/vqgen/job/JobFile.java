@@ -69,6 +69,17 @@ public final class JobFile {
         return s;
     }
 
+    /** The keys not starting with {@code prefix}: what a job reads of a file that also describes another job. */
+    public static Map<String, String> without(String prefix, Map<String, String> raw) {
+        Map<String, String> out = new LinkedHashMap<>();
+        raw.forEach((k, v) -> {
+            if (!k.startsWith(prefix)) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
     public static boolean isSecret(String key) {
         String k = key.toLowerCase(Locale.ROOT);
         return SECRET_MARKERS.stream().anyMatch(k::contains);
