@@ -70,31 +70,26 @@ public final class PrepareCaptionsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try {
-            if (seed != null && sample == null && !onePerImage) {
-                throw new CaptionsException("--seed applies to --sample and --one-per-image; give --sample N or --one-per-image too");
-            }
-            long drawSeed = seed == null ? 0 : seed;
-            CaptionTable table = format.reader(idColumn, textColumn).read(input);
-            int total = table.size();
-            String how = "";
-            if (onePerImage) {
-                table = CaptionSampler.onePerImage(table, drawSeed);
-                how = " (one per image with seed " + drawSeed + ": " + table.size() + " images of " + total + " captions"
-                        + (sample != null ? ", then " + sample + " of them sampled" : "") + ")";
-            }
-            if (sample != null) {
-                int from = table.size();
-                table = CaptionSampler.sample(table, sample, drawSeed);
-                how = how.isEmpty() ? " (sampled with seed " + drawSeed + " from " + from + ")" : how;
-            }
-            Path written = new PromptTableWriter(hadoopConf()).write(table, output, overwrite);
-            spec.commandLine().getOut().println("wrote " + table.size() + " captions" + how + " to " + written);
-            return 0;
-        } catch (CaptionsException e) {
-            spec.commandLine().getErr().println("vqgen prepare-captions: " + e.getMessage());
-            return 2;
+        if (seed != null && sample == null && !onePerImage) {
+            throw new CaptionsException("--seed applies to --sample and --one-per-image; give --sample N or --one-per-image too");
         }
+        long drawSeed = seed == null ? 0 : seed;
+        CaptionTable table = format.reader(idColumn, textColumn).read(input);
+        int total = table.size();
+        String how = "";
+        if (onePerImage) {
+            table = CaptionSampler.onePerImage(table, drawSeed);
+            how = " (one per image with seed " + drawSeed + ": " + table.size() + " images of " + total + " captions"
+                    + (sample != null ? ", then " + sample + " of them sampled" : "") + ")";
+        }
+        if (sample != null) {
+            int from = table.size();
+            table = CaptionSampler.sample(table, sample, drawSeed);
+            how = how.isEmpty() ? " (sampled with seed " + drawSeed + " from " + from + ")" : how;
+        }
+        Path written = new PromptTableWriter(hadoopConf()).write(table, output, overwrite);
+        spec.commandLine().getOut().println("wrote " + table.size() + " captions" + how + " to " + written);
+        return 0;
     }
 
     private Configuration hadoopConf() {

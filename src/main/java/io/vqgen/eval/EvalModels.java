@@ -62,12 +62,12 @@ public final class EvalModels {
      */
     public static void write(Preset preset, long seed, Path out, Path tokenizer) throws IOException {
         if (Files.exists(out) && (!Files.isDirectory(out) || Files.list(out).findAny().isPresent())) {
-            throw new IllegalArgumentException(out + ": already exists and is not an empty folder (choose a new --out)");
+            throw new EvalException(out + ": already exists and is not an empty folder (choose a new --out)");
         }
         Files.createDirectories(out);
         if (preset == Preset.FID_INCEPTION) {
             if (tokenizer != null) {
-                throw new IllegalArgumentException("preset fid-inception takes no --tokenizer");
+                throw new EvalException("preset fid-inception takes no --tokenizer");
             }
             StateDict weights = StateDict.synthesizing("fid_inception", seed, LoadOptions.cpuFloat32(),
                     FidInception.RANDOM_INIT);

@@ -4,7 +4,7 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -21,11 +21,13 @@ public final class EvalJob {
     }
 
     public static void main(String[] args) {
-        JobFile.Arguments a = JobFile.Arguments.parse("EvalJob", args, System.err);
-        System.exit(a == null ? 2 : run(a.jobFile(), a.overrides(), System.out, System.err));
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        JobFile.Arguments b = JobFile.Arguments.parse("EvalJob", args, err);
+        System.exit(b == null ? 2 : run(b.jobFile(), b.overrides(), out, err));
     }
 
-    public static int run(Path jobFile, List<String> overrides, PrintStream out, PrintStream err) {
+    public static int run(Path jobFile, List<String> overrides, PrintWriter out, PrintWriter err) {
         EvalConfig config;
         try {
             config = EvalConfig.load(jobFile, overrides);

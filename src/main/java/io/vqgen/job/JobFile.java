@@ -114,7 +114,7 @@ public final class JobFile {
     /** A spark-submit main's arguments: JOBFILE [--set key=value …]. */
     public record Arguments(Path jobFile, List<String> overrides) {
         /** @return null after printing the usage line to {@code err} */
-        public static Arguments parse(String main, String[] args, java.io.PrintStream err) {
+        public static Arguments parse(String main, String[] args, java.io.PrintWriter err) {
             List<String> overrides = new ArrayList<>();
             String jobFile = null;
             for (int i = 0; i < args.length; i++) {

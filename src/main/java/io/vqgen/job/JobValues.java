@@ -1,5 +1,9 @@
 package io.vqgen.job;
 
+import io.vqgen.pipeline.GenerationSetting;
+import io.vqgen.pipeline.PipelineException;
+import io.vqgen.pipeline.PipelineOptions;
+
 import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -37,12 +41,22 @@ record JobValues(Map<String, String> s, String source) {
         return n;
     }
 
-    double decimal(String key) {
+    /** A per-image generation setting, parsed and range-checked by its table entry. */
+    Object setting(GenerationSetting setting) {
+        try {
+            return setting.parse(s.get(setting.key()));
+        } catch (PipelineException e) {
+            throw new JobException(source + ": " + e.getMessage());
+        }
+    }
+
+    String dtype(String key) {
         String v = s.get(key);
         try {
-            return Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            throw new JobException(source + ": " + key + ": expected a number, got '" + v + "'");
+            new PipelineOptions("cpu", v);
+            return v;
+        } catch (RuntimeException e) {
+            throw new JobException(source + ": " + key + ": " + e.getMessage());
         }
     }
 

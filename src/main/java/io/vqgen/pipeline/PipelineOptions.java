@@ -47,7 +47,7 @@ public record PipelineOptions(String device, String dtype) implements Serializab
                 // falls through to the error below
             }
         }
-        throw new IllegalArgumentException("unknown device '" + device + "' (expected cpu, gpu or gpu:N)");
+        throw new PipelineException("unknown device '" + device + "' (expected cpu, gpu or gpu:N)");
     }
 
     static DataType parseDtype(String dtype) {
@@ -55,7 +55,7 @@ public record PipelineOptions(String device, String dtype) implements Serializab
             case "float32", "fp32" -> DataType.FLOAT32;
             case "float16", "fp16" -> DataType.FLOAT16;
             case "bfloat16", "bf16" -> DataType.BFLOAT16;
-            default -> throw new IllegalArgumentException("unknown dtype '" + dtype
+            default -> throw new PipelineException("unknown dtype '" + dtype
                     + "' (expected float32, float16 or bfloat16)");
         };
     }
