@@ -71,8 +71,7 @@ class EvalJobTest {
                 "ok", null, 2001L));
         rows.add(manifestRow("failed", 0, "a row that failed", null, "error", "CUDA out of memory", 2002L));
         SparkSession spark = JobTestSupport.spark();
-        StructType schema = ManifestSchema.of(false).add("image_id", DataTypes.LongType);
-        spark.createDataFrame(rows, schema).write().parquet(generated.resolve("manifest/run_id=r1").toString());
+        spark.createDataFrame(rows, MANIFEST).write().parquet(generated.resolve("manifest/run_id=r1").toString());
         for (String n : names) {
             Files.copy(EvalGoldens.DIR.resolve("images/" + n + ".png"), reference.resolve(n.startsWith("p") ? "sub/" + n + ".png" : n + ".png"));
         }
@@ -80,10 +79,21 @@ class EvalJobTest {
         Files.writeString(reference.resolve("notes.txt"), "not an image: ignored by extension");
     }
 
+    /** A row of the generation manifest, by column name (the columns the evaluation reads; the rest null). */
     private static Row manifestRow(String id, int index, String prompt, String uri, String status, String error, long imageId) {
-        return RowFactory.create(id, index, prompt, 7L, null, null, null, uri, uri == null ? null : 32,
-                uri == null ? null : 32, "model", "fp", "reference", 100, 5.0, 1.0, "per-image", status, error, 12L, imageId);
+        StructType schema = MANIFEST;
+        Object[] v = new Object[schema.length()];
+        v[schema.fieldIndex("id")] = id;
+        v[schema.fieldIndex("image_index")] = index;
+        v[schema.fieldIndex("prompt")] = prompt;
+        v[schema.fieldIndex("image_uri")] = uri;
+        v[schema.fieldIndex("status")] = status;
+        v[schema.fieldIndex("error")] = error;
+        v[schema.fieldIndex("image_id")] = imageId;
+        return RowFactory.create(v);
     }
+
+    private static final StructType MANIFEST = ManifestSchema.of(false).add("image_id", DataTypes.LongType);
 
     private static Result eval(String... keyValues) throws IOException {
         Path job = Files.createTempFile(tmp, "eval", ".properties");
