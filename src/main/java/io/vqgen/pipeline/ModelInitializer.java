@@ -44,7 +44,7 @@ public final class ModelInitializer {
             try {
                 return valueOf(s.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new PipelineException("unknown preset '" + s + "' (expected tiny, bench, ithq, clip-tiny or fid-inception)");
+                throw new PipelineException("unknown preset '" + s + "' (expected tiny, bench or ithq)");
             }
         }
     }
