@@ -42,6 +42,9 @@ public final class ClassTransformer implements AutoCloseable {
     private final List<Block> blocks = new ArrayList<>();
     private final LayerNorm normOut;
     private final Linear out;
+    /** int64 [timesteps]: a call takes its timestep as a view of this, so none is uploaded per call. */
+    private final NDArray timesteps;
+    private final long logSoftmaxBlock;
 
     private record Block(AdaLayerNorm ln1, Attention attn, NDArray classScale, NDArray classShift, NDArray conv1Weight,
                          NDArray conv1Bias, NDArray conv2Weight, NDArray conv2Bias) {
@@ -73,6 +76,8 @@ public final class ClassTransformer implements AutoCloseable {
         normOut = LayerNorm.load(weights, manager, "to_logits.0", dim, 1e-5, true);
         out = Linear.load(weights, manager, "to_logits.1", dim, c.numVectorEmbeds() - 1, true);
         weights.checkAllTaken();
+        timesteps = manager.arange(0, c.numEmbedsAdaNorm(), 1, DataType.INT64);
+        logSoftmaxBlock = Transformer2D.logSoftmaxBlock(manager.getDevice());
     }
 
     public static ClassTransformer create(JsonNode config, StateDict weights, NDManager manager) {
@@ -109,20 +114,20 @@ public final class ClassTransformer implements AutoCloseable {
         CallScope.requireDevice("transformer", "tokens", tokens, device());
         CallScope.requireDevice("transformer", "labels", labels, device());
         try (CallScope scope = new CallScope(manager, tokens, labels)) {
-            checkRange("tokens", tokens, config.numVectorEmbeds());
-            checkRange("labels", labels, config.unconditionalLabel() + 1);
-            NDArray t = scope.manager().create((long) timestep);
+            NDArray t = timesteps.get(scope.manager(), timestep);
             NDArray x = embedding.forward(tokens);
             long b = s.get(0);
             long dim = config.innerDim();
             for (Block block : blocks) {
                 x = x.add(block.attn().forward(block.ln1().forward(x, t), null, null));
-                NDArray gamma = Embedding.lookup(labels, block.classScale()).reshape(b, 1, dim);
+                // the class tables have exactly the labels' rows (classes + the unconditional one), so the lookup
+                // itself refuses any other label, without reading the labels back
+                NDArray gamma = IdLookup.lookup(block.classScale(), labels, "transformer: labels").reshape(b, 1, dim);
                 NDArray beta = Embedding.lookup(labels, block.classShift()).reshape(b, 1, dim);
                 NDArray h = plainNorm(x).mul(gamma).add(beta);
                 x = x.add(convMlp(block, h));
             }
-            return scope.keep(Transformer2D.logSoftmax(out.forward(normOut.forward(x)), 1 << 19));
+            return scope.keep(Transformer2D.logSoftmax(out.forward(normOut.forward(x)), logSoftmaxBlock));
         }
     }
 
@@ -144,15 +149,6 @@ public final class ClassTransformer implements AutoCloseable {
 
     private static NDArray conv(NDArray x, NDArray weight, NDArray bias) {
         return Conv2d.conv2d(x, weight, bias, new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), 1).singletonOrThrow();
-    }
-
-    private static void checkRange(String what, NDArray ids, long bound) {
-        long min = ids.min().getLong();
-        long max = ids.max().getLong();
-        if (min < 0 || max >= bound) {
-            throw new ModelException("transformer: " + what + " must be in [0, " + bound + "), found values from " + min
-                    + " to " + max);
-        }
     }
 
     /** The unconditional rows of a guided prediction and the conditional ones, as one batch [uncond; cond]. */

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vqgen.model.layers.Embedding;
 import io.vqgen.model.layers.LayerNorm;
+import io.vqgen.model.layers.Scalars;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.ModelFolder;
 import io.vqgen.weights.StateDict;
@@ -77,7 +78,6 @@ public final class ClipTextEncoder implements AutoCloseable {
     public NDArray lastHiddenState(NDArray ids) {
         checkIds(ids);
         try (CallScope scope = new CallScope(manager, ids)) {
-            checkIdRange(ids);
             return scope.keep(forward(scope.manager(), ids).toType(DataType.FLOAT32, false));
         }
     }
@@ -91,7 +91,6 @@ public final class ClipTextEncoder implements AutoCloseable {
     public NDArray encodeNormalized(NDArray ids) {
         checkIds(ids);
         try (CallScope scope = new CallScope(manager, ids)) {
-            checkIdRange(ids);
             NDArray x = forward(scope.manager(), ids).toType(DataType.FLOAT32, false);
             return scope.keep(x.div(x.norm(new int[] {-1}, true)));
         }
@@ -100,7 +99,9 @@ public final class ClipTextEncoder implements AutoCloseable {
     private NDArray forward(NDManager work, NDArray ids) {
         int s = (int) ids.getShape().get(1);
         NDArray positions = work.arange(0, s, 1, DataType.INT64);
-        NDArray x = tokenEmbedding.lookup(ids).add(positionEmbedding.lookup(positions)); // [B,S,H]
+        // ids outside the vocabulary are refused by the lookup itself, without reading them back (IdLookup)
+        NDArray tokens = IdLookup.lookup(tokenEmbedding, ids, config.vocabSize(), "text encoder: token ids");
+        NDArray x = tokens.add(positionEmbedding.lookup(positions)); // [B,S,H]
         NDArray mask = causalMask(positions);
         for (ClipEncoderLayer layer : layers) {
             x = layer.forward(x, mask);
@@ -112,7 +113,8 @@ public final class ClipTextEncoder implements AutoCloseable {
     private static NDArray causalMask(NDArray positions) {
         long s = positions.size();
         NDArray keyAfterQuery = positions.reshape(1, s).gt(positions.reshape(s, 1));
-        return keyAfterQuery.toType(DataType.FLOAT32, false).mul(-Float.MAX_VALUE);
+        NDArray mask = keyAfterQuery.toType(DataType.FLOAT32, false);
+        return mask.mul(Scalars.of(mask, -Float.MAX_VALUE));
     }
 
     private void checkIds(NDArray ids) {
@@ -122,15 +124,6 @@ public final class ClipTextEncoder implements AutoCloseable {
                     + "], got " + ids.getDataType() + " " + ids.getShape());
         }
         CallScope.requireDevice("text encoder", "ids", ids, device());
-    }
-
-    private void checkIdRange(NDArray ids) {
-        long min = ids.min().getLong();
-        long max = ids.max().getLong();
-        if (min < 0 || max >= config.vocabSize()) {
-            throw new ModelException("text encoder: token ids must be in [0, " + config.vocabSize() + "), found values from "
-                    + min + " to " + max);
-        }
     }
 
     public ClipTextConfig config() {

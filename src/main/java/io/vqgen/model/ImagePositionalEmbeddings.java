@@ -13,6 +13,7 @@ import io.vqgen.weights.StateDict;
  */
 final class ImagePositionalEmbeddings {
     private final Embedding tokens;    // [numVectorEmbeds, dim]
+    private final long numEmbeds;
     private final NDArray positions;   // [height·width, dim]: height_emb[row] + width_emb[col], row-major
 
     ImagePositionalEmbeddings(StateDict weights, NDManager manager, String prefix, long numEmbeds, long height, long width, long dim) {
@@ -23,6 +24,7 @@ final class ImagePositionalEmbeddings {
     ImagePositionalEmbeddings(StateDict weights, NDManager manager, String prefix, long numEmbeds, long gridHeight,
                               long gridWidth, long count, long dim) {
         tokens = new Embedding(weights.take(manager, prefix + ".emb.weight", numEmbeds, dim));
+        this.numEmbeds = numEmbeds;
         try (NDManager scratch = manager.newSubManager()) {
             NDArray rows = weights.take(scratch, prefix + ".height_emb.weight", gridHeight, dim);
             NDArray cols = weights.take(scratch, prefix + ".width_emb.weight", gridWidth, dim);
@@ -33,8 +35,11 @@ final class ImagePositionalEmbeddings {
         }
     }
 
-    /** tokens int64 [B, height·width] → [B, height·width, dim], in tokens' manager. */
+    /**
+     * tokens int64 [B, height·width] → [B, height·width, dim], in tokens' manager. Tokens outside [0, numEmbeds) are
+     * refused by the lookup itself ({@link IdLookup}): nothing is read back on the way.
+     */
     NDArray forward(NDArray ids) {
-        return tokens.lookup(ids).add(positions);
+        return IdLookup.lookup(tokens, ids, numEmbeds, "transformer: tokens").add(positions);
     }
 }

@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vqgen.model.layers.LayerNorm;
 import io.vqgen.model.layers.Linear;
+import io.vqgen.model.layers.Scalars;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.ModelFolder;
 import io.vqgen.weights.StateDict;
@@ -24,8 +25,13 @@ import java.util.List;
  */
 public final class Transformer2D implements AutoCloseable {
     public static final String COMPONENT = "transformer";
-    /** Elements per block of the float64 log-softmax: 512 Ki float64 = 4 MiB. */
+    /** Elements per block of the float64 log-softmax on the CPU: 512 Ki float64 = 4 MiB, which stays in cache. */
     private static final long LOG_SOFTMAX_BLOCK_ELEMENTS = 1 << 19;
+    /**
+     * The same on other devices: 16 Mi float64 = 128 MiB. Cache size does not matter there, launches do, and the block
+     * still bounds the float64 temporaries of a large batch (ITHQ: 4 Mi logits per image).
+     */
+    private static final long DEVICE_LOG_SOFTMAX_BLOCK_ELEMENTS = 1 << 24;
 
     private final Transformer2DConfig config;
     private final NDManager manager;
@@ -34,6 +40,9 @@ public final class Transformer2D implements AutoCloseable {
     private final List<BasicTransformerBlock> blocks;
     private final LayerNorm normOut; // [dim]
     private final Linear out;        // [numVectorEmbeds − 1, dim]
+    /** int64 [timesteps]: 0, 1, ...; a call takes its timestep as a view of this, so none is uploaded per call. */
+    private final NDArray timesteps;
+    private final long logSoftmaxBlock;
 
     private Transformer2D(Transformer2DConfig c, StateDict weights, NDManager manager) {
         this.config = c;
@@ -49,6 +58,19 @@ public final class Transformer2D implements AutoCloseable {
         normOut = LayerNorm.load(weights, manager, "norm_out", dim, 1e-5, true); // nn.LayerNorm(inner_dim): torch defaults
         out = Linear.load(weights, manager, "out", dim, c.numVectorEmbeds() - 1, true);
         weights.checkAllTaken();
+        timesteps = manager.arange(0, c.adaNorm() ? c.numEmbedsAdaNorm() : 1, 1, DataType.INT64);
+        logSoftmaxBlock = logSoftmaxBlock(manager.getDevice());
+    }
+
+    /** Elements per block of the float64 log-softmax on this device. */
+    static long logSoftmaxBlock(Device device) {
+        return device.getDeviceType().equals(Device.Type.CPU) ? LOG_SOFTMAX_BLOCK_ELEMENTS
+                : DEVICE_LOG_SOFTMAX_BLOCK_ELEMENTS;
+    }
+
+    /** The timestep as the int64 scalar the blocks take (unused by models without AdaLayerNorm). */
+    private NDArray timestep(NDManager work, int timestep) {
+        return timesteps.get(work, config.adaNorm() ? timestep : 0);
     }
 
     /** Loads the folder's {@code transformer} component; weights live in a sub-manager of {@code manager} on the options' device. */
@@ -70,7 +92,9 @@ public final class Transformer2D implements AutoCloseable {
     /**
      * One denoising prediction: {@code log_softmax(logits.double(), dim=1).float()} as the reference computes it.
      *
-     * @param tokens               int64 [B, height·width], values in [0, numVectorEmbeds) (numVectorEmbeds − 1 = mask)
+     * @param tokens               int64 [B, height·width], values in [0, numVectorEmbeds) (numVectorEmbeds − 1 = mask);
+     *                             values are not read back to be checked: the embedding lookup refuses others on
+     *                             the CPU, and on a GPU they must be checked before upload (see {@link IdLookup})
      * @param encoderHiddenStates  float [B, S, crossAttentionDim] (cast to the weights' dtype); may be null only for a
      *                             model without cross-attention
      * @param timestep             in [0, numEmbedsAdaNorm) for AdaLayerNorm models
@@ -81,14 +105,13 @@ public final class Transformer2D implements AutoCloseable {
         checkInputs(tokens, encoderHiddenStates, timestep);
         try (CallScope scope = encoderHiddenStates == null ? new CallScope(manager, tokens)
                 : new CallScope(manager, tokens, encoderHiddenStates)) {
-            checkTokenRange(tokens);
-            NDArray t = scope.manager().create((long) timestep);
+            NDArray t = timestep(scope.manager(), timestep);
             NDArray context = encoderHiddenStates == null ? null : encoderHiddenStates.toType(dtype, false);
             NDArray x = latentImageEmbedding.forward(tokens); // [B,N,dim]
             for (BasicTransformerBlock block : blocks) {
                 x = block.forward(x, context, t);
             }
-            return scope.keep(logSoftmax(out.forward(normOut.forward(x))));
+            return scope.keep(logSoftmax(out.forward(normOut.forward(x)), logSoftmaxBlock));
         }
     }
 
@@ -102,9 +125,8 @@ public final class Transformer2D implements AutoCloseable {
     public NDArray pairedLogPx0(NDArray tokens, NDArray unconditional, NDArray conditional, int timestep) {
         checkGuidedInputs(tokens, unconditional, conditional, timestep);
         try (CallScope scope = new CallScope(manager, tokens, unconditional, conditional)) {
-            checkTokenRange(tokens);
             NDArray x = pairedHiddenStates(scope.manager(), tokens, unconditional, conditional, timestep);
-            return scope.keep(logSoftmax(out.forward(normOut.forward(x))));
+            return scope.keep(logSoftmax(out.forward(normOut.forward(x)), logSoftmaxBlock));
         }
     }
 
@@ -125,20 +147,20 @@ public final class Transformer2D implements AutoCloseable {
         }
         checkGuidedInputs(tokens, unconditional, conditional, timestep);
         try (CallScope scope = new CallScope(manager, tokens, unconditional, conditional)) {
-            checkTokenRange(tokens);
             NDArray x = pairedHiddenStates(scope.manager(), tokens, unconditional, conditional, timestep);
-            NDArray h = normOut.forward(x);
+            // the mix in float32 whatever the weights' dtype (a float16 model rounds it once, to the projection's input)
+            NDArray h = normOut.forward(x).toType(DataType.FLOAT32, false);
             long b = tokens.getShape().get(0);
             NDArray hu = h.get("0:" + b);
-            NDArray mixed = h.get(b + ":").sub(hu).mul((float) scale).add(hu);
-            return scope.keep(logSoftmax(out.forward(mixed)));
+            NDArray mixed = h.get(b + ":").sub(hu).mul(Scalars.of(h, (float) scale)).add(hu).toType(dtype, false);
+            return scope.keep(logSoftmax(out.forward(mixed), logSoftmaxBlock));
         }
     }
 
     /** Hidden states [2B, N, dim] after the last block for tokens [B, N] under the two contexts. */
     private NDArray pairedHiddenStates(NDManager work, NDArray tokens, NDArray unconditional, NDArray conditional,
                                        int timestep) {
-        NDArray t = work.create((long) timestep);
+        NDArray t = timestep(work, timestep);
         NDArray context = NDArrays.concat(new NDList(unconditional, conditional), 0).toType(dtype, false);
         NDArray x = blocks.get(0).forwardTwice(latentImageEmbedding.forward(tokens), context, t);
         for (BasicTransformerBlock block : blocks.subList(1, blocks.size())) {
@@ -149,17 +171,13 @@ public final class Transformer2D implements AutoCloseable {
 
     /**
      * log-softmax over the classes in float64, as the reference, on the layout where classes are contiguous (three
-     * times faster than over dim 1 of [B,K-1,N]), a block of positions at a time so that the float64 copy stays in
-     * the CPU's cache (each row is computed alone: the same bits whatever the block size).
+     * times faster than over dim 1 of [B,K-1,N]), in blocks of about {@code blockElements} logits (at least one row):
+     * on the CPU small enough that the float64 copy stays in cache ({@link #logSoftmaxBlock}). Each row is computed
+     * alone: the same bits whatever the block size.
      *
      * @param logits [B, N, K-1]
      * @return float32 [B, K-1, N], a transposed view
      */
-    private static NDArray logSoftmax(NDArray logits) {
-        return logSoftmax(logits, LOG_SOFTMAX_BLOCK_ELEMENTS);
-    }
-
-    /** {@link #logSoftmax(NDArray)} in blocks of about {@code blockElements} logits (at least one row). */
     static NDArray logSoftmax(NDArray logits, long blockElements) {
         Shape shape = logits.getShape();
         long rows = shape.get(0) * shape.get(1);
@@ -218,15 +236,6 @@ public final class Transformer2D implements AutoCloseable {
         }
         if (timestep < 0 || (config.adaNorm() && timestep >= config.numEmbedsAdaNorm())) {
             throw new ModelException("transformer: timestep must be in [0, " + config.numEmbedsAdaNorm() + "), got " + timestep);
-        }
-    }
-
-    private void checkTokenRange(NDArray tokens) {
-        long min = tokens.min().getLong();
-        long max = tokens.max().getLong();
-        if (min < 0 || max >= config.numVectorEmbeds()) {
-            throw new ModelException("transformer: tokens must be in [0, " + config.numVectorEmbeds() + "), found values from "
-                    + min + " to " + max);
         }
     }
 

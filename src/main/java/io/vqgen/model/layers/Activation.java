@@ -8,7 +8,7 @@ public enum Activation {
     QUICK_GELU {
         @Override
         public NDArray apply(NDArray x) {
-            return x.mul(ai.djl.nn.Activation.sigmoid(x.mul(1.702f)));
+            return x.mul(ai.djl.nn.Activation.sigmoid(x.mul(Scalars.of(x, 1.702f))));
         }
     },
     /** Exact GELU, x·Φ(x). */
@@ -22,8 +22,10 @@ public enum Activation {
     GELU_TANH {
         @Override
         public NDArray apply(NDArray x) {
-            NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
-            return x.mul(0.5f).mul(ai.djl.nn.Activation.tanh(inner).add(1f));
+            NDArray cube = x.pow(Scalars.of(x, 3L));
+            NDArray inner = x.add(cube.mul(Scalars.of(x, 0.044715f))).mul(Scalars.of(x, (float) Math.sqrt(2 / Math.PI)));
+            NDArray tanh = ai.djl.nn.Activation.tanh(inner);
+            return x.mul(Scalars.of(x, 0.5f)).mul(tanh.add(Scalars.of(x, 1f)));
         }
     },
     RELU {

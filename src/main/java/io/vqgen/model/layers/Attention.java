@@ -42,7 +42,8 @@ public final class Attention {
         long b = x.getShape().get(0);
         long n = x.getShape().get(1);
         long m = kv.getShape().get(1);
-        NDArray q = toQ.forward(x).mul(scale).reshape(b, n, heads, headDim).transpose(0, 2, 1, 3); // [B,H,N,d]
+        NDArray q = toQ.forward(x);
+        q = q.mul(Scalars.of(q, scale)).reshape(b, n, heads, headDim).transpose(0, 2, 1, 3); // [B,H,N,d]
         NDArray k = toK.forward(kv).reshape(b, m, heads, headDim).transpose(0, 2, 1, 3);            // [B,H,M,d]
         NDArray v = toV.forward(kv).reshape(b, m, heads, headDim).transpose(0, 2, 1, 3);            // [B,H,M,d]
         if (mask != null && mask.getDataType() != q.getDataType()) {
