@@ -73,14 +73,14 @@ public final class FastSampler implements Sampler {
     public NDArray sample(DenoisingModel model, NDArray initialTokens, SamplingPlan plan, NoiseSource noise,
                           StepListener progress) {
         int[] timesteps = timesteps(plan);
-        try (TokenLoop loop = new TokenLoop(initialTokens, scheduler.numClasses())) {
+        try (TokenLoop loop = new TokenLoop(initialTokens, scheduler.numClasses(), plan.path())) {
             for (int call = 0; call < timesteps.length; call++) {
                 int t = timesteps[call];
                 int next = call + 1 < timesteps.length ? timesteps[call + 1] : -1;
                 int index = call;
                 loop.update(x -> {
-                    NDArray logp = Prediction.logPx0(model, x, t, plan.truncationRate(), scheduler.numClasses());
-                    return noise.sampleClasses(jumpLogProbs(logp, x, t, next), index);
+                    NDArray logp = Prediction.logPx0(model, x, t, plan, scheduler.numClasses());
+                    return noise.sampleClasses(jumpLogProbs(logp, x, t, next, plan.path()), index);
                 });
                 progress.onStep(call, timesteps.length, t, loop.tokens());
             }
@@ -88,16 +88,16 @@ public final class FastSampler implements Sampler {
         }
     }
 
-    private NDArray jumpLogProbs(NDArray logp, NDArray x, int t, int next) {
+    private NDArray jumpLogProbs(NDArray logp, NDArray x, int t, int next, StepPath path) {
         if (t == 0) {
-            return scheduler.stepLogProbs(logp, x, 0);
+            return scheduler.stepLogProbs(logp, x, 0, path);
         }
         if (jump == Jump.EXACT) {
-            return scheduler.posterior(logp, x, t, next);
+            return scheduler.posterior(logp, x, t, next, path);
         }
         int skip = stride - 1;
         int from = t > skip ? t - skip : t;
-        return scheduler.posterior(logp, x, from, from - 1);
+        return scheduler.posterior(logp, x, from, from - 1, path);
     }
 
     @Override

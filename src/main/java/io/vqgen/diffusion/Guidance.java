@@ -2,6 +2,7 @@ package io.vqgen.diffusion;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import io.vqgen.model.layers.Scalars;
 
 /** Classifier-free guidance as diffusers' VQ-Diffusion pipeline mixes the two predictions. */
 public final class Guidance {
@@ -28,7 +29,7 @@ public final class Guidance {
             throw new IllegalArgumentException("guidance needs float32 predictions, got " + uncond.getDataType()
                     + " and " + cond.getDataType());
         }
-        NDArray mixed = cond.sub(uncond).mul((float) scale).add(uncond);
+        NDArray mixed = cond.sub(uncond).mul(Scalars.of(cond, (float) scale)).add(uncond);
         return mixed.sub(LogMath.logSumExp(mixed, 1));
     }
 }

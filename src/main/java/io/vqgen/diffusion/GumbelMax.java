@@ -1,6 +1,7 @@
 package io.vqgen.diffusion;
 
 import ai.djl.ndarray.NDArray;
+import io.vqgen.model.layers.Scalars;
 
 /** diffusers' {@code gumbel_noised} + argmax: how the reference turns log-probabilities and uniforms into classes. */
 final class GumbelMax {
@@ -15,7 +16,8 @@ final class GumbelMax {
      * @return int64 [B, N]
      */
     static NDArray argmax(NDArray logits, NDArray uniform) {
-        NDArray gumbel = uniform.add(1e-30f).log().neg().add(1e-30f).log().neg();
+        NDArray tiny = Scalars.of(uniform, 1e-30f);
+        NDArray gumbel = uniform.add(tiny).log().neg().add(tiny).log().neg();
         // logits first: the sum then takes their layout (classes contiguous for the model's output), which makes
         // the add and the argmax over classes about twice as fast; addition commutes, so the same bits
         return logits.add(gumbel).argMax(1);

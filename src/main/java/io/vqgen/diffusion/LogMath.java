@@ -2,6 +2,7 @@ package io.vqgen.diffusion;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import io.vqgen.model.layers.Scalars;
 
 /** Log-space helpers with torch's semantics, for what DJL does not offer directly. */
 final class LogMath {
@@ -28,8 +29,9 @@ final class LogMath {
         if (b == Float.NEGATIVE_INFINITY) {
             return x.duplicate();
         }
-        NDArray negDistance = x.sub(b).abs().neg();
-        return x.maximum(b).add(Activation.softPlus(negDistance));
+        NDArray constant = Scalars.of(x, b);
+        NDArray negDistance = x.sub(constant).abs().neg();
+        return x.maximum(constant).add(Activation.softPlus(negDistance));
     }
 
     /** Scalar version of {@link #logAddExp(NDArray, float)}, evaluated in float64 and rounded to float32. */

@@ -1,10 +1,11 @@
 package io.vqgen.diffusion;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.vqgen.model.layers.Scalars;
 
 import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
@@ -28,13 +29,60 @@ public final class PerImageNoise implements NoiseSource {
     private static final long PARALLEL_ELEMENTS = 1 << 18;
 
     private final long[] seeds;
+    /** Device path only (else null): float32 [calls, B, 1, N] class-stream uniforms of the whole call. */
+    private final NDArray classUniforms;
+    /** Device path only (else null): float64 [calls, B, N] position-stream uniforms of the whole call. */
+    private final NDArray positionUniforms;
 
-    /** @param seeds one seed per image of the batch, in batch order */
+    /**
+     * Noise for the {@link StepPath#HOST} path: each draw's uniforms are hashed when it is made, and classes are
+     * drawn by a scan of running sums on the host.
+     *
+     * @param seeds one seed per image of the batch, in batch order
+     */
     public PerImageNoise(long... seeds) {
+        this.seeds = checkSeeds(seeds);
+        this.classUniforms = null;
+        this.positionUniforms = null;
+    }
+
+    private PerImageNoise(long[] seeds, NDArray classUniforms, NDArray positionUniforms) {
+        this.seeds = seeds;
+        this.classUniforms = classUniforms;
+        this.positionUniforms = positionUniforms;
+    }
+
+    /**
+     * Noise for the {@link StepPath#DEVICE} path: the uniforms of every network call of the sampling call are hashed
+     * now and uploaded to {@code manager}'s device in one copy per stream (calls × B × N × 12 bytes: 1.2 MB per image
+     * for 100 calls of 1024 tokens), and classes are drawn on the device; nothing is copied during the steps. The
+     * draws are the same as {@link #PerImageNoise(long...)}'s, bit for bit.
+     *
+     * @param manager owns the uploaded uniforms until {@link #close}
+     * @param length  tokens per image
+     * @param calls   network calls of the sampling call ({@link Sampler#networkCalls})
+     */
+    public static PerImageNoise onDevice(NDManager manager, int length, int calls, long... seeds) {
+        long[] checked = checkSeeds(seeds);
+        int batch = checked.length;
+        float[] classes = new float[calls * batch * length];
+        double[] positions = new double[calls * batch * length];
+        for (int call = 0; call < calls; call++) {
+            float[] c = classUniforms(checked, call, length);
+            double[] p = positionUniforms(checked, call, length);
+            System.arraycopy(c, 0, classes, call * batch * length, c.length);
+            System.arraycopy(p, 0, positions, call * batch * length, p.length);
+        }
+        NDManager owner = manager.newSubManager();
+        return new PerImageNoise(checked, owner.create(classes, new Shape(calls, batch, 1, length)),
+                owner.create(positions, new Shape(calls, batch, length)));
+    }
+
+    private static long[] checkSeeds(long[] seeds) {
         if (seeds == null || seeds.length == 0) {
             throw new IllegalArgumentException("per-image noise needs one seed per image, got none");
         }
-        this.seeds = seeds.clone();
+        return seeds.clone();
     }
 
     @Override
@@ -45,24 +93,51 @@ public final class PerImageNoise implements NoiseSource {
         }
         int batch = checkBatch(shape.get(0));
         int length = Math.toIntExact(shape.get(2));
-        float[] u = new float[batch * length];
-        for (int b = 0; b < batch; b++) {
+        NDManager m = logProbs.getManager();
+        try (NDManager scope = m.newSubManager()) {
+            scope.tempAttachAll(logProbs);
+            NDArray weights = logProbs.sub(logProbs.max(new int[] {1}, true)).exp(); // in logProbs' layout
+            NDArray classes = classUniforms == null
+                    ? scanOnHost(weights, classUniforms(seeds, call, length), batch, length)
+                    : scanOnDevice(weights, uploaded(classUniforms, scope, call, length));
+            classes.attach(m);
+            return classes;
+        }
+    }
+
+    /** Call {@code call}'s uniforms of the class stream, image-major: N per image. */
+    private static float[] classUniforms(long[] seeds, int call, int length) {
+        float[] u = new float[seeds.length * length];
+        for (int b = 0; b < seeds.length; b++) {
             long stream = stream(seeds[b], call, CLASS_STREAM);
             for (int n = 0; n < length; n++) {
                 // top 24 bits: k * 2^-24 in [0, 1 - 2^-24], exact in float32
                 u[b * length + n] = (hash(stream, n) >>> 40) * 0x1p-24f;
             }
         }
-        NDManager m = logProbs.getManager();
-        try (NDManager scope = m.newSubManager()) {
-            scope.tempAttachAll(logProbs);
-            NDArray weights = logProbs.sub(logProbs.max(new int[] {1}, true)).exp(); // in logProbs' layout
-            NDArray classes = logProbs.getDevice().getDeviceType().equals(Device.Type.CPU)
-                    ? scanOnHost(weights, u, batch, length)
-                    : scanOnDevice(weights, u, batch, length);
-            classes.attach(m);
-            return classes;
+        return u;
+    }
+
+    /** Call {@code call}'s uniforms of the position stream, in (0, 1), image-major. */
+    private static double[] positionUniforms(long[] seeds, int call, int length) {
+        double[] u = new double[seeds.length * length];
+        for (int b = 0; b < seeds.length; b++) {
+            long stream = stream(seeds[b], call, POSITION_STREAM);
+            for (int n = 0; n < length; n++) {
+                u[b * length + n] = ((hash(stream, n) >>> 11) + 0.5) * 0x1p-53;
+            }
         }
+        return u;
+    }
+
+    /** Call {@code call}'s slice of uniforms uploaded by {@link #onDevice}, as a view in {@code manager}. */
+    private static NDArray uploaded(NDArray all, NDManager manager, int call, int length) {
+        if (call < 0 || call >= all.getShape().get(0) || all.getShape().get(all.getShape().dimension() - 1) != length) {
+            throw new IllegalArgumentException("per-image noise was prepared for " + all.getShape().get(0)
+                    + " network calls of " + all.getShape().get(all.getShape().dimension() - 1)
+                    + " tokens, asked for call " + call + " of " + length + " tokens");
+        }
+        return all.get(manager, call);
     }
 
     /**
@@ -101,27 +176,33 @@ public final class PerImageNoise implements NoiseSource {
         return weights.getManager().create(drawn, new Shape(batch, length));
     }
 
-    /** {@link #scanOnHost} with tensor operations, for devices where reading the weights back would cost more. */
-    static NDArray scanOnDevice(NDArray weights, float[] u, int batch, int length) {
-        NDManager m = weights.getManager();
-        NDArray uniform = m.create(u, new Shape(batch, 1, length)).toDevice(weights.getDevice(), false);
-        NDArray cdf = weights.cumSum(1);
+    /**
+     * {@link #scanOnHost} with tensor operations on the weights' device: the running sums accumulated in float64
+     * and rounded to float32 as the host scan forms them (a float32 cumsum on CUDA would accumulate in float32),
+     * the class = how many of them are {@code <= u * total}, capped at the last class.
+     *
+     * @param uniform float32 [B, 1, N] on the weights' device
+     */
+    static NDArray scanOnDevice(NDArray weights, NDArray uniform) {
+        NDArray cdf = weights.toType(DataType.FLOAT64, false).cumSum(1).toType(DataType.FLOAT32, false);
         NDArray total = cdf.get(new NDIndex(":, -1:, :"));
         NDArray target = uniform.mul(total);
-        return cdf.lte(target).sum(new int[] {1}).minimum(weights.getShape().get(1) - 1);
+        NDArray count = cdf.lte(target).sum(new int[] {1});
+        return count.minimum(Scalars.of(count, weights.getShape().get(1) - 1));
     }
 
     @Override
     public NDArray uniforms(NDManager manager, int batch, int length, int call) {
         checkBatch(batch);
-        double[] u = new double[batch * length];
-        for (int b = 0; b < batch; b++) {
-            long stream = stream(seeds[b], call, POSITION_STREAM);
-            for (int n = 0; n < length; n++) {
-                u[b * length + n] = ((hash(stream, n) >>> 11) + 0.5) * 0x1p-53;
-            }
+        return positionUniforms == null ? manager.create(positionUniforms(seeds, call, length), new Shape(batch, length))
+                : uploaded(positionUniforms, manager, call, length);
+    }
+
+    @Override
+    public void close() {
+        if (classUniforms != null) {
+            classUniforms.getManager().close();
         }
-        return manager.create(u, new Shape(batch, length));
     }
 
     private int checkBatch(long batch) {

@@ -3,6 +3,7 @@ package io.vqgen.diffusion;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.vqgen.model.layers.Scalars;
 
 /** One model prediction as every sampler uses it: log p(x0 | x_t), truncated, floored at -70. */
 final class Prediction {
@@ -10,7 +11,7 @@ final class Prediction {
     }
 
     /** @return float32 [B, K-1, N] */
-    static NDArray logPx0(DenoisingModel model, NDArray tokens, int t, double truncationRate, int numClasses) {
+    static NDArray logPx0(DenoisingModel model, NDArray tokens, int t, SamplingPlan plan, int numClasses) {
         NDArray logp = model.logPx0(tokens, t);
         Shape shape = logp.getShape();
         Shape grid = tokens.getShape();
@@ -20,6 +21,7 @@ final class Prediction {
                     + (numClasses - 1) + ", " + grid.get(1) + "] log-probabilities, got " + logp.getDataType()
                     + " " + shape);
         }
-        return Truncation.truncate(logp, truncationRate).maximum(Sampler.LOG_PROB_FLOOR);
+        NDArray kept = Truncation.truncate(logp, plan.truncationRate(), plan.path());
+        return kept.maximum(Scalars.of(kept, Sampler.LOG_PROB_FLOOR));
     }
 }

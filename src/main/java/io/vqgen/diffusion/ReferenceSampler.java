@@ -17,13 +17,13 @@ public final class ReferenceSampler implements Sampler {
     public NDArray sample(DenoisingModel model, NDArray initialTokens, SamplingPlan plan, NoiseSource noise,
                           StepListener progress) {
         int[] timesteps = scheduler.timesteps(plan.steps());
-        try (TokenLoop loop = new TokenLoop(initialTokens, scheduler.numClasses())) {
+        try (TokenLoop loop = new TokenLoop(initialTokens, scheduler.numClasses(), plan.path())) {
             for (int call = 0; call < timesteps.length; call++) {
                 int t = timesteps[call];
                 int index = call;
                 loop.update(x -> {
-                    NDArray logp = Prediction.logPx0(model, x, t, plan.truncationRate(), scheduler.numClasses());
-                    return scheduler.step(logp, t, x, noise, index);
+                    NDArray logp = Prediction.logPx0(model, x, t, plan, scheduler.numClasses());
+                    return scheduler.step(logp, t, x, noise, index, plan.path());
                 });
                 progress.onStep(call, timesteps.length, t, loop.tokens());
             }

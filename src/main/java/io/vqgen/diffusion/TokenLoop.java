@@ -16,8 +16,12 @@ final class TokenLoop implements AutoCloseable {
     private final NDManager work;
     private NDArray tokens;
 
-    /** Checks the initial grid: int64 [B, N] with every value a class 0..numClasses-1. */
-    TokenLoop(NDArray initial, int numClasses) {
+    /**
+     * Checks the initial grid: int64 [B, N], and on the {@link StepPath#HOST} path every value a class
+     * 0..numClasses-1. The {@link StepPath#DEVICE} path reads nothing back: its caller checks the grid on the host
+     * before uploading it (as the pipeline does), and the model's embedding lookup refuses other values.
+     */
+    TokenLoop(NDArray initial, int numClasses, StepPath path) {
         Shape shape = initial.getShape();
         if (shape.dimension() != 2 || shape.get(0) < 1 || shape.get(1) < 1) {
             throw new IllegalArgumentException("initial tokens must be [batch, tokens], got " + shape);
@@ -25,6 +29,15 @@ final class TokenLoop implements AutoCloseable {
         if (initial.getDataType() != DataType.INT64) {
             throw new IllegalArgumentException("initial tokens must be int64, got " + initial.getDataType());
         }
+        if (path == StepPath.HOST) {
+            checkRange(initial, numClasses);
+        }
+        this.initial = initial;
+        this.work = initial.getManager().newSubManager();
+        this.tokens = initial;
+    }
+
+    private static void checkRange(NDArray initial, int numClasses) {
         long min;
         long max;
         try (NDManager scope = initial.getManager().newSubManager()) {
@@ -36,9 +49,6 @@ final class TokenLoop implements AutoCloseable {
             throw new IllegalArgumentException("initial tokens must be classes 0.." + (numClasses - 1)
                     + " (" + (numClasses - 1) + " = mask), found values in " + min + ".." + max);
         }
-        this.initial = initial;
-        this.work = initial.getManager().newSubManager();
-        this.tokens = initial;
     }
 
     NDArray tokens() {

@@ -1,10 +1,13 @@
 package io.vqgen.diffusion;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.vqgen.model.layers.Scalars;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -25,8 +28,11 @@ import java.util.stream.IntStream;
  * <p>On the CPU the threshold comes from a selection in Java ({@link ColumnCut}: one pass bucketing the column's
  * probabilities, then a quickselect among the classes of one bucket; no sort): sums of probabilities are tracked
  * with an error bound, and a column whose decision falls within that bound of a float32 rounding boundary is redone
- * exactly with a full sort and the reference's sequential double sum. On other devices, where sorting is cheap,
- * the columns are sorted (values only) and the prefixes summed exactly as the reference does.
+ * exactly with a full sort and the reference's sequential double sum. That is the {@link StepPath#HOST} path. On the
+ * {@link StepPath#DEVICE} path, where sorting is cheap and reading back is not, the columns are sorted (values only)
+ * on the device and their prefixes summed in float64, each rounded to float32: exactly the reference's sums (torch's
+ * CPU cumsum of float32 accumulates in double), and on any device (a float32 cumsum on CUDA would accumulate in float32).
+ * Both paths give the same thresholds.
  *
  * <p>Ties: torch's sort order among exactly equal log-probabilities is unspecified, so when equal values straddle
  * the cut, which of them the reference keeps is arbitrary. Here every class equal to the last kept value is kept
@@ -35,8 +41,15 @@ import java.util.stream.IntStream;
 public final class Truncation {
     /** Below this many elements the host selection runs on the calling thread only. */
     private static final long PARALLEL_ELEMENTS = 1 << 18;
+    /** Log-probabilities per piece of the device sort: whole images, 16 Mi elements (about 21 bytes each in flight). */
+    static final long DEVICE_PIECE_ELEMENTS = 1 << 24;
 
     private Truncation() {
+    }
+
+    /** {@link #truncate(NDArray, double, StepPath)} on the {@link StepPath#HOST} path. */
+    public static NDArray truncate(NDArray logp, double rate) {
+        return truncate(logp, rate, StepPath.HOST);
     }
 
     /**
@@ -45,9 +58,9 @@ public final class Truncation {
      *             beyond the point where the float32 prefix reaches 1)
      * @return float32 [B, C, N]: {@code logp} where kept, -inf elsewhere, on {@code logp}'s manager
      */
-    public static NDArray truncate(NDArray logp, double rate) {
+    public static NDArray truncate(NDArray logp, double rate, StepPath path) {
         check(logp, rate);
-        NDArray threshold = logp.getDevice().getDeviceType().equals(Device.Type.CPU)
+        NDArray threshold = path == StepPath.HOST
                 ? selectThresholds(logp, (float) rate)
                 : sortThresholds(logp, (float) rate);
         return apply(logp, threshold);
@@ -78,26 +91,42 @@ public final class Truncation {
         return m.create(thresholds, new Shape(batch, 1, tokens)).toDevice(logp.getDevice(), false);
     }
 
-    /** Per-column thresholds [B, 1, N] from a full (values only) sort, summed as the reference does. */
+    /**
+     * Per-column thresholds [B, 1, N] from a full (values only) sort, summed as the reference does, a few whole
+     * images at a time ({@value #DEVICE_PIECE_ELEMENTS} elements) so that the temporaries of a large batch stay bounded.
+     */
     static NDArray sortThresholds(NDArray logp, float rate) {
         NDManager m = logp.getManager();
+        long batch = logp.getShape().get(0);
         long classes = logp.getShape().get(1);
-        try (NDManager scope = m.newSubManager()) {
-            scope.tempAttachAll(logp);
-            NDArray sorted = logp.neg().sort(1).neg();
-            NDArray below = sorted.exp().cumSum(1).lt(rate).sum(new int[] {1}, true);
-            // below = index of the first prefix >= rate; below == classes means none reaches it: keep all
-            NDArray cut = sorted.gather(below.minimum(classes - 1), 1);
-            NDArray threshold = Where.where(below.eq(classes), scope.create(Float.NEGATIVE_INFINITY), cut);
-            threshold.attach(m);
-            return threshold;
+        long images = Math.max(1, DEVICE_PIECE_ELEMENTS / (classes * logp.getShape().get(2)));
+        NDList pieces = new NDList();
+        for (long b = 0; b < batch; b += images) {
+            try (NDManager scope = m.newSubManager()) {
+                scope.tempAttachAll(logp);
+                NDArray part = batch <= images ? logp : logp.get(new NDIndex("{}:{}", b, Math.min(batch, b + images)));
+                NDArray sorted = part.neg().sort(1).neg();
+                NDArray prefix = sorted.exp().toType(DataType.FLOAT64, false).cumSum(1).toType(DataType.FLOAT32, false);
+                NDArray below = prefix.lt(Scalars.of(prefix, rate)).sum(new int[] {1}, true);
+                // below = index of the first prefix >= rate; below == classes means none reaches it: keep all
+                NDArray cut = sorted.gather(below.minimum(Scalars.of(below, classes - 1)), 1);
+                NDArray threshold = Where.where(below.eq(Scalars.of(below, classes)),
+                        Scalars.of(cut, Float.NEGATIVE_INFINITY), cut);
+                threshold.attach(m);
+                pieces.add(threshold);
+            }
         }
+        if (pieces.size() == 1) {
+            return pieces.head();
+        }
+        NDArray all = NDArrays.concat(pieces, 0);
+        pieces.close();
+        return all;
     }
 
     /** Keeps {@code logp >= threshold}, -inf elsewhere. */
     static NDArray apply(NDArray logp, NDArray threshold) {
-        NDManager m = logp.getManager();
-        return Where.where(logp.gte(threshold), logp, m.create(Float.NEGATIVE_INFINITY));
+        return Where.where(logp.gte(threshold), logp, Scalars.of(logp, Float.NEGATIVE_INFINITY));
     }
 
     private static void check(NDArray logp, double rate) {

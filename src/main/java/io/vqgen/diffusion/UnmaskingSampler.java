@@ -3,6 +3,7 @@ package io.vqgen.diffusion;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.vqgen.model.layers.Scalars;
 
 import java.util.Arrays;
 
@@ -122,7 +123,7 @@ public final class UnmaskingSampler implements Sampler {
     @Override
     public NDArray sample(DenoisingModel model, NDArray initialTokens, SamplingPlan plan, NoiseSource noise,
                           StepListener progress) {
-        try (TokenLoop loop = new TokenLoop(initialTokens, scheduler.numClasses())) {
+        try (TokenLoop loop = new TokenLoop(initialTokens, scheduler.numClasses(), plan.path())) {
             int tokens = Math.toIntExact(initialTokens.getShape().get(1));
             int calls = networkCalls(plan, tokens);
             int start = plan.startTimestep();
@@ -145,8 +146,8 @@ public final class UnmaskingSampler implements Sampler {
 
     private NDArray reveal(DenoisingModel model, NDArray x, int t, int count, SamplingPlan plan, NoiseSource noise,
                            int call) {
-        NDArray logp = Prediction.logPx0(model, x, t, plan.truncationRate(), scheduler.numClasses());
-        NDArray masked = x.eq(scheduler.maskClass());
+        NDArray logp = Prediction.logPx0(model, x, t, plan, scheduler.numClasses());
+        NDArray masked = x.eq(Scalars.of(x, (long) scheduler.maskClass()));
         NDArray score = prior == PositionPrior.PURITY ? purity(logp) : x.getManager().ones(masked.getShape());
         NDArray classLogp = prior == PositionPrior.PURITY && priorWeight > 0 ? sharpen(logp, score) : logp;
         NDArray classes = noise.sampleClasses(classLogp, call);
@@ -155,20 +156,22 @@ public final class UnmaskingSampler implements Sampler {
     }
 
     private NDArray revealAll(DenoisingModel model, NDArray x, SamplingPlan plan, NoiseSource noise, int call) {
-        NDArray logp = Prediction.logPx0(model, x, 0, plan.truncationRate(), scheduler.numClasses());
-        return Where.where(x.eq(scheduler.maskClass()), noise.sampleClasses(logp, call), x);
+        NDArray logp = Prediction.logPx0(model, x, 0, plan, scheduler.numClasses());
+        return Where.where(x.eq(Scalars.of(x, (long) scheduler.maskClass())), noise.sampleClasses(logp, call), x);
     }
 
     /** Largest class probability per position, over the image's largest: float32 [B, N] in [0, 1]. */
     private static NDArray purity(NDArray logp) {
         NDArray top = logp.exp().max(new int[] {1}).clip(0, 1);
-        return top.div(top.max(new int[] {1}, true).add(1e-10f));
+        NDArray largest = top.max(new int[] {1}, true);
+        return top.div(largest.add(Scalars.of(largest, 1e-10f)));
     }
 
     /** Eq. 11: log softmax((1 + r·purity) · log p(x0)) over classes, floored at -70. */
     private NDArray sharpen(NDArray logp, NDArray score) {
-        NDArray factor = score.mul((float) priorWeight).add(1f).expandDims(1);
-        return logp.mul(factor).logSoftmax(1).maximum(Sampler.LOG_PROB_FLOOR);
+        NDArray factor = score.mul(Scalars.of(score, (float) priorWeight)).add(Scalars.of(score, 1f)).expandDims(1);
+        NDArray sharpened = logp.mul(factor).logSoftmax(1);
+        return sharpened.maximum(Scalars.of(sharpened, Sampler.LOG_PROB_FLOOR));
     }
 
     /**
@@ -179,12 +182,14 @@ public final class UnmaskingSampler implements Sampler {
         NDManager m = score.getManager();
         long batch = score.getShape().get(0);
         long length = score.getShape().get(1);
-        NDArray flat = score.sum(new int[] {1}, true).lt(1e-6f);
-        NDArray weights = Where.where(flat, score.add(1f), score).mul(masked.toType(DataType.FLOAT32, false));
+        NDArray total = score.sum(new int[] {1}, true);
+        NDArray flat = total.lt(Scalars.of(total, 1e-6f));
+        NDArray weights = Where.where(flat, score.add(Scalars.of(score, 1f)), score)
+                .mul(masked.toType(DataType.FLOAT32, false));
         NDArray u = noise.uniforms(m, (int) batch, (int) length, call);
         NDArray keys = weights.toType(DataType.FLOAT64, false).log().sub(u.log().neg().log());
         NDArray rank = keys.argSort(1, false).argSort(1, true);
-        return rank.lt(count).logicalAnd(masked);
+        return rank.lt(Scalars.of(rank, (long) count)).logicalAnd(masked);
     }
 
     @Override

@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.vqgen.model.layers.Scalars;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
@@ -220,8 +221,22 @@ public final class VqDiffusionScheduler {
      * (identical to it for s = t-1).
      */
     public NDArray posterior(NDArray logPx0, NDArray xt, int t, int s) {
+        return posterior(logPx0, xt, t, s, StepPath.HOST);
+    }
+
+    /** {@link #posterior(NDArray, NDArray, int, int)} in the pieces that suit {@code path} (the same bits). */
+    public NDArray posterior(NDArray logPx0, NDArray xt, int t, int s, StepPath path) {
         checkSteps(t, s);
-        return posterior(logPx0, xt, t, s, Math.max(1, CHUNK_ELEMENTS / (numClasses - 1)));
+        return posterior(logPx0, xt, t, s, columns(path, xt));
+    }
+
+    /**
+     * Columns per piece of the posterior: on the host a few MiB, so that temporaries stay in cache; on a device one
+     * whole image per piece (launches matter there, not cache).
+     */
+    private int columns(StepPath path, NDArray xt) {
+        return path == StepPath.HOST ? Math.max(1, CHUNK_ELEMENTS / (numClasses - 1))
+                : Math.toIntExact(xt.getShape().get(1));
     }
 
     private void checkSteps(int t, int s) {
@@ -276,10 +291,10 @@ public final class VqDiffusionScheduler {
         // and element-wise operations between operands of one layout run in order (several times faster)
         NDArray isClass = m.arange(0, numClasses - 1, 1, DataType.INT64).reshape(1, 1, numClasses - 1)
                 .eq(xt.expandDims(2)).transpose(0, 2, 1);
-        NDArray masked = xt.eq(maskClass()).expandDims(1);
+        NDArray masked = xt.eq(Scalars.of(xt, (long) maskClass())).expandDims(1);
 
         // log q(x_t | x0) for every x0 class, i.e. the cumulative transition rows picked by x_t
-        NDArray logQxtGivenX0 = transitionRows(m, isClass, masked,
+        NDArray logQxtGivenX0 = transitionRows(isClass, masked,
                 logCumprodAt[t], logCumprodBt[t], logCumprodCt[t]);
         NDArray q = logPx0.sub(logQxtGivenX0);
         NDArray qLogSumExp = LogMath.logSumExp(q, 1);
@@ -287,15 +302,15 @@ public final class VqDiffusionScheduler {
         // apply_cumulative_transitions(q, s): class rows logaddexp(q + a~_s, b~_s), mask row c~_s
         // s = -1 (the research code's last step): the schedules' entry T, a~ = 1, b~ = c~ = 0
         int cum = s < 0 ? numTrainTimesteps : s;
-        NDArray classRows = LogMath.logAddExp(q.add(logCumprodAt[cum]), logCumprodBt[cum]);
+        NDArray classRows = LogMath.logAddExp(q.add(Scalars.of(q, logCumprodAt[cum])), logCumprodBt[cum]);
 
         // log q(x_t | x_s) for every x_s class (one step when s = t-1); the mask row is the mask one-hot of x_t
         Transition jump = composite(s, t);
-        NDArray logQxtGivenXs = transitionRows(m, isClass, masked,
+        NDArray logQxtGivenXs = transitionRows(isClass, masked,
                 (float) Math.log(jump.alpha), (float) Math.log(jump.beta), (float) Math.log(jump.gamma));
         classRows = classRows.add(logQxtGivenXs).add(qLogSumExp);
-        NDArray fromMask = Where.where(masked, m.create(0f), m.create(LOG_ZERO));
-        NDArray maskRow = fromMask.add(logCumprodCt[cum]).add(qLogSumExp);
+        NDArray fromMask = Where.where(masked, Scalars.of(q, 0f), Scalars.of(q, LOG_ZERO));
+        NDArray maskRow = fromMask.add(Scalars.of(q, logCumprodCt[cum])).add(qLogSumExp);
         return classRows.transpose(0, 2, 1).concat(maskRow.transpose(0, 2, 1), 2);
     }
 
@@ -304,30 +319,40 @@ public final class VqDiffusionScheduler {
      * at t = 0 ([B, K-1, N], so the last step never yields the mask class).
      */
     public NDArray stepLogProbs(NDArray logPx0, NDArray xt, int t) {
+        return stepLogProbs(logPx0, xt, t, StepPath.HOST);
+    }
+
+    /** {@link #stepLogProbs(NDArray, NDArray, int)} in the pieces that suit {@code path} (the same bits). */
+    public NDArray stepLogProbs(NDArray logPx0, NDArray xt, int t, StepPath path) {
         if (t == 0 && posteriorLastStep) {
-            return posterior(logPx0, xt, 0, -1, Math.max(1, CHUNK_ELEMENTS / (numClasses - 1)));
+            return posterior(logPx0, xt, 0, -1, columns(path, xt));
         }
         if (t == 0) {
             checkInputs(logPx0, xt);
             return logPx0;
         }
-        return qPosterior(logPx0, xt, t);
+        return posterior(logPx0, xt, t, t - 1, path);
     }
 
     /** diffusers' {@code step}: x_{t-1} drawn from {@link #stepLogProbs}; int64 [B, N]. */
     public NDArray step(NDArray logPx0, int t, NDArray xt, NoiseSource noise, int call) {
-        return noise.sampleClasses(stepLogProbs(logPx0, xt, t), call);
+        return step(logPx0, t, xt, noise, call, StepPath.HOST);
+    }
+
+    /** {@link #step(NDArray, int, NDArray, NoiseSource, int)} on {@code path}. */
+    public NDArray step(NDArray logPx0, int t, NDArray xt, NoiseSource noise, int call, StepPath path) {
+        return noise.sampleClasses(stepLogProbs(logPx0, xt, t, path), call);
     }
 
     /**
      * Each column is the row of a transition matrix picked by x_t, over the K-1 real source classes:
      * {@code logaddexp(log_onehot + a, b)} (a+b where the source class is x_t, b elsewhere), c in masked columns.
      */
-    private static NDArray transitionRows(NDManager m, NDArray isClass, NDArray masked, float a, float b, float c) {
+    private static NDArray transitionRows(NDArray isClass, NDArray masked, float a, float b, float c) {
         float same = LogMath.logAddExp(a, b);
         float other = LogMath.logAddExp(LOG_ZERO + a, b);
-        NDArray rows = Where.where(isClass, m.create(same), m.create(other));
-        return Where.where(masked, m.create(c), rows);
+        NDArray rows = Where.where(isClass, Scalars.of(isClass, same), Scalars.of(isClass, other));
+        return Where.where(masked, Scalars.of(rows, c), rows);
     }
 
     private void checkInputs(NDArray logPx0, NDArray xt) {

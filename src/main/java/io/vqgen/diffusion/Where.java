@@ -2,6 +2,7 @@ package io.vqgen.diffusion;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 /** {@code torch.where} with numpy broadcasting (DJL's {@code NDArrays.where} wants equal shapes). */
@@ -9,13 +10,27 @@ final class Where {
     private Where() {
     }
 
+    /**
+     * The result is owned by {@code ifTrue}'s manager, or by {@code condition}'s when {@code ifTrue} has to be
+     * broadcast: a broadcast view is a temporary of the condition's scope, even when its source is a shared constant
+     * ({@link io.vqgen.model.layers.Scalars}).
+     */
     static NDArray where(NDArray condition, NDArray ifTrue, NDArray ifFalse) {
         Shape shape = broadcast(broadcast(condition.getShape(), ifTrue.getShape()), ifFalse.getShape());
-        return NDArrays.where(expand(condition, shape), expand(ifTrue, shape), expand(ifFalse, shape));
+        NDManager scope = condition.getManager();
+        return NDArrays.where(expand(condition, shape, scope), expand(ifTrue, shape, scope),
+                expand(ifFalse, shape, scope));
     }
 
-    private static NDArray expand(NDArray a, Shape shape) {
-        return a.getShape().equals(shape) ? a : a.broadcast(shape);
+    private static NDArray expand(NDArray a, Shape shape, NDManager scope) {
+        if (a.getShape().equals(shape)) {
+            return a;
+        }
+        NDArray view = a.broadcast(shape);
+        if (view.getManager() != scope) {
+            view.attach(scope);
+        }
+        return view;
     }
 
     private static Shape broadcast(Shape a, Shape b) {

@@ -14,6 +14,7 @@ import io.vqgen.diffusion.ReferenceNoise;
 import io.vqgen.diffusion.Sampler;
 import io.vqgen.diffusion.Samplers;
 import io.vqgen.diffusion.SamplingPlan;
+import io.vqgen.diffusion.StepPath;
 import io.vqgen.diffusion.VqDiffusionScheduler;
 import io.vqgen.model.ClassTransformer;
 import io.vqgen.model.ClassTransformerConfig;
@@ -303,10 +304,11 @@ public final class VqDiffusionPipeline implements AutoCloseable {
             long t1 = System.nanoTime();
             NDArray start = scope.create(initial);
             NDArray tokens;
-            try (NoiseSource noise = sampling.noise() == NoiseMode.REFERENCE ? ReferenceNoise.open(seeds[0])
-                    : new PerImageNoise(seeds)) {
-                tokens = sampler(sampling).sample(model, start,
-                        new SamplingPlan(sampling.steps(), sampling.truncationRate()), noise,
+            Sampler sampler = sampler(sampling);
+            SamplingPlan plan = new SamplingPlan(sampling.steps(), sampling.truncationRate(),
+                    StepPath.forDevice(manager.getDevice()));
+            try (NoiseSource noise = noise(sampling, plan, scope, seeds, sampler.networkCalls(plan, n), n)) {
+                tokens = sampler.sample(model, start, plan, noise,
                         (call, calls, t, current) -> progress.onStep(call + 1, calls, t, batch));
             }
             long[] grid = tokens.toLongArray();
@@ -327,6 +329,19 @@ public final class VqDiffusionPipeline implements AutoCloseable {
             }
             return out;
         }
+    }
+
+    /**
+     * Reference mode: diffusers' stream (on a GPU drawn on the CPU and uploaded each step: that stream is the CPU
+     * generator's). Per-image mode: on the device path every uniform of the call uploaded at once.
+     */
+    private static NoiseSource noise(SamplingOptions sampling, SamplingPlan plan, NDManager scope, long[] seeds,
+                                     int calls, int tokens) {
+        if (sampling.noise() == NoiseMode.REFERENCE) {
+            return ReferenceNoise.open(seeds[0]);
+        }
+        return plan.path() == StepPath.DEVICE ? PerImageNoise.onDevice(scope, tokens, calls, seeds)
+                : new PerImageNoise(seeds);
     }
 
     /** The sampler these options choose for this model (its name is the manifest's sampler label). */

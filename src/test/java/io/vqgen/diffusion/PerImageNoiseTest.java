@@ -54,12 +54,12 @@ class PerImageNoiseTest {
             u[5] = 1 - 0x1p-24f;
             for (NDArray logp : new NDArray[] {classesContiguous, tokensContiguous}) {
                 NDArray weights = logp.sub(logp.max(new int[] {1}, true)).exp();
-                assertArrayEquals(PerImageNoise.scanOnDevice(weights, u, batch, length).toLongArray(),
+                assertArrayEquals(PerImageNoise.scanOnDevice(weights, m.create(u, new Shape(batch, 1, length))).toLongArray(),
                         PerImageNoise.scanOnHost(weights, u, batch, length).toLongArray());
             }
             NDArray nan = m.create(new float[] {Float.NaN, Float.NaN, Float.NaN}, new Shape(1, 3, 1));
             float[] half = {0.5f};
-            assertArrayEquals(PerImageNoise.scanOnDevice(nan, half, 1, 1).toLongArray(),
+            assertArrayEquals(PerImageNoise.scanOnDevice(nan, m.create(half, new Shape(1, 1, 1))).toLongArray(),
                     PerImageNoise.scanOnHost(nan, half, 1, 1).toLongArray());
         }
     }
