@@ -118,14 +118,17 @@ public final class ClassTransformer implements AutoCloseable {
             NDArray x = embedding.forward(tokens);
             long b = s.get(0);
             long dim = config.innerDim();
+            LayerScope layers = new LayerScope(scope.manager(), LayerScope.Observer.NONE, labels, t);
             for (Block block : blocks) {
-                x = x.add(block.attn().forward(block.ln1().forward(x, t), null, null));
-                // the class tables have exactly the labels' rows (classes + the unconditional one), so the lookup
-                // itself refuses any other label, without reading the labels back
-                NDArray gamma = IdLookup.lookup(block.classScale(), labels, "transformer: labels").reshape(b, 1, dim);
-                NDArray beta = Embedding.lookup(labels, block.classShift()).reshape(b, 1, dim);
-                NDArray h = plainNorm(x).mul(gamma).add(beta);
-                x = x.add(convMlp(block, h));
+                x = layers.next(x, false, in -> {
+                    NDArray y = in.add(block.attn().forward(block.ln1().forward(in, t), null, null));
+                    // the class tables have exactly the labels' rows (classes + the unconditional one), so the lookup
+                    // itself refuses any other label, without reading the labels back
+                    NDArray gamma = IdLookup.lookup(block.classScale(), labels, "transformer: labels").reshape(b, 1, dim);
+                    NDArray beta = Embedding.lookup(labels, block.classShift()).reshape(b, 1, dim);
+                    NDArray h = plainNorm(y).mul(gamma).add(beta);
+                    return y.add(convMlp(block, h));
+                });
             }
             return scope.keep(Transformer2D.logSoftmax(out.forward(normOut.forward(x)), logSoftmaxBlock));
         }

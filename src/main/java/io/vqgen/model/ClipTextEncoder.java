@@ -103,8 +103,9 @@ public final class ClipTextEncoder implements AutoCloseable {
         NDArray tokens = IdLookup.lookup(tokenEmbedding, ids, config.vocabSize(), "text encoder: token ids");
         NDArray x = tokens.add(positionEmbedding.lookup(positions)); // [B,S,H]
         NDArray mask = causalMask(positions);
+        LayerScope scope = new LayerScope(work, LayerScope.Observer.NONE, mask);
         for (ClipEncoderLayer layer : layers) {
-            x = layer.forward(x, mask);
+            x = scope.next(x, false, h -> layer.forward(h, mask));
         }
         return finalLayerNorm.forward(x);
     }

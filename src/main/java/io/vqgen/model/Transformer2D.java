@@ -102,14 +102,20 @@ public final class Transformer2D implements AutoCloseable {
      *         fastest (a transposed view of [B, N, K−1]), so reductions and sorts over classes read contiguous memory
      */
     public NDArray logPx0(NDArray tokens, NDArray encoderHiddenStates, int timestep) {
+        return logPx0(tokens, encoderHiddenStates, timestep, LayerScope.Observer.NONE);
+    }
+
+    /** {@link #logPx0(NDArray, NDArray, int)}, telling {@code observer} what the call holds after each block. */
+    NDArray logPx0(NDArray tokens, NDArray encoderHiddenStates, int timestep, LayerScope.Observer observer) {
         checkInputs(tokens, encoderHiddenStates, timestep);
         try (CallScope scope = encoderHiddenStates == null ? new CallScope(manager, tokens)
                 : new CallScope(manager, tokens, encoderHiddenStates)) {
             NDArray t = timestep(scope.manager(), timestep);
             NDArray context = encoderHiddenStates == null ? null : encoderHiddenStates.toType(dtype, false);
+            LayerScope layers = new LayerScope(scope.manager(), observer, context, t);
             NDArray x = latentImageEmbedding.forward(tokens); // [B,N,dim]
             for (BasicTransformerBlock block : blocks) {
-                x = block.forward(x, context, t);
+                x = layers.next(x, false, h -> block.forward(h, context, t));
             }
             return scope.keep(logSoftmax(out.forward(normOut.forward(x)), logSoftmaxBlock));
         }
@@ -123,9 +129,15 @@ public final class Transformer2D implements AutoCloseable {
      * @return float32 [2B, numVectorEmbeds − 1, height·width]: the unconditional rows first, laid out as {@link #logPx0}'s
      */
     public NDArray pairedLogPx0(NDArray tokens, NDArray unconditional, NDArray conditional, int timestep) {
+        return pairedLogPx0(tokens, unconditional, conditional, timestep, LayerScope.Observer.NONE);
+    }
+
+    /** {@link #pairedLogPx0(NDArray, NDArray, NDArray, int)}, telling {@code observer} what the call holds after each block. */
+    NDArray pairedLogPx0(NDArray tokens, NDArray unconditional, NDArray conditional, int timestep,
+                         LayerScope.Observer observer) {
         checkGuidedInputs(tokens, unconditional, conditional, timestep);
         try (CallScope scope = new CallScope(manager, tokens, unconditional, conditional)) {
-            NDArray x = pairedHiddenStates(scope.manager(), tokens, unconditional, conditional, timestep);
+            NDArray x = pairedHiddenStates(scope.manager(), tokens, unconditional, conditional, timestep, observer);
             return scope.keep(logSoftmax(out.forward(normOut.forward(x)), logSoftmaxBlock));
         }
     }
@@ -147,7 +159,8 @@ public final class Transformer2D implements AutoCloseable {
         }
         checkGuidedInputs(tokens, unconditional, conditional, timestep);
         try (CallScope scope = new CallScope(manager, tokens, unconditional, conditional)) {
-            NDArray x = pairedHiddenStates(scope.manager(), tokens, unconditional, conditional, timestep);
+            NDArray x = pairedHiddenStates(scope.manager(), tokens, unconditional, conditional, timestep,
+                    LayerScope.Observer.NONE);
             // the mix in float32 whatever the weights' dtype (a float16 model rounds it once, to the projection's input)
             NDArray h = normOut.forward(x).toType(DataType.FLOAT32, false);
             long b = tokens.getShape().get(0);
@@ -159,12 +172,14 @@ public final class Transformer2D implements AutoCloseable {
 
     /** Hidden states [2B, N, dim] after the last block for tokens [B, N] under the two contexts. */
     private NDArray pairedHiddenStates(NDManager work, NDArray tokens, NDArray unconditional, NDArray conditional,
-                                       int timestep) {
+                                       int timestep, LayerScope.Observer observer) {
         NDArray t = timestep(work, timestep);
         NDArray context = NDArrays.concat(new NDList(unconditional, conditional), 0).toType(dtype, false);
-        NDArray x = blocks.get(0).forwardTwice(latentImageEmbedding.forward(tokens), context, t);
+        LayerScope layers = new LayerScope(work, observer, context, t);
+        NDArray x = layers.next(latentImageEmbedding.forward(tokens), false,
+                h -> blocks.get(0).forwardTwice(h, context, t));
         for (BasicTransformerBlock block : blocks.subList(1, blocks.size())) {
-            x = block.forward(x, context, t);
+            x = layers.next(x, false, h -> block.forward(h, context, t));
         }
         return x;
     }
