@@ -25,6 +25,15 @@ public interface ImageGenerator extends AutoCloseable {
     /** PNG bytes of one image. Called from writer threads while {@link #generate} runs: must be thread-safe. */
     byte[] encodePng(GeneratedImage image);
 
+    /**
+     * {@code batch_size=auto}: the images one call should take, from this generator's free memory and what a call
+     * takes, measured once per loaded model.
+     */
+    default int autoBatchSize() {
+        throw new JobException("batch_size=auto: " + getClass().getName() + " cannot measure its memory; set batch_size"
+                + " to a number of images");
+    }
+
     @Override
     void close();
 }

@@ -76,6 +76,7 @@ public final class JobConfig implements Serializable {
     private final SamplingOptions sampling;
     private final long runSeed;
     private final int batchSize;
+    private final boolean autoBatchSize;
     private final int partitions;
     private final int rowsPerCommit;
     private final String device;
@@ -111,7 +112,9 @@ public final class JobConfig implements Serializable {
         }
         sampling = o;
         runSeed = r.parse("run_seed", Long::parseLong);
-        batchSize = r.integer("batch_size", 1, Integer.MAX_VALUE);
+        autoBatchSize = r.matching("batch_size", Pattern.compile("auto|[0-9]+"), "a number of images >= 1, or auto")
+                .equals("auto");
+        batchSize = autoBatchSize ? 0 : r.integer("batch_size", 1, Integer.MAX_VALUE);
         partitions = r.integer("partitions", 0, Integer.MAX_VALUE);
         rowsPerCommit = r.integer("rows_per_commit", 1, Integer.MAX_VALUE);
         device = r.matching("device", DEVICE, "auto, cpu, gpu or gpu:N");
@@ -211,8 +214,14 @@ public final class JobConfig implements Serializable {
         return runSeed;
     }
 
+    /** Images per generation call; 0 when {@link #autoBatchSize}. */
     public int batchSize() {
         return batchSize;
+    }
+
+    /** {@code batch_size=auto}: each executor sizes batches from its free memory ({@code BatchSizing}). */
+    public boolean autoBatchSize() {
+        return autoBatchSize;
     }
 
     /** 0 = Spark's default parallelism. */

@@ -50,6 +50,9 @@ final class PartitionRun implements Iterator<Row> {
     private final ArrayDeque<Future<List<ManifestRecord>>> writes = new ArrayDeque<>();
     private ExecutorService writer;
     private BatchRunner runner;
+    private ImageGenerator generator;
+    /** 0 until {@link #batchSize()} first decides it. */
+    private int batchSize;
     private ImageSink sink;
     private DeviceChoice.TaskDevice device;
     private int batches;
@@ -125,7 +128,7 @@ final class PartitionRun implements Iterator<Row> {
             for (int index : work.indices()) {
                 group.add(new ImageTask(work, index));
             }
-            if (group.size() >= config.batchSize()) {
+            if (group.size() >= batchSize()) {
                 full = group;
             }
         }
@@ -134,8 +137,8 @@ final class PartitionRun implements Iterator<Row> {
         }
         if (full != null) {
             SamplingOptions sampling = full.peekFirst().item().sampling();
-            List<ImageTask> batch = new ArrayList<>(config.batchSize());
-            while (batch.size() < config.batchSize() && !full.isEmpty()) {
+            List<ImageTask> batch = new ArrayList<>(batchSize());
+            while (batch.size() < batchSize() && !full.isEmpty()) {
                 batch.add(full.removeFirst());
             }
             if (full.isEmpty()) {
@@ -148,7 +151,19 @@ final class PartitionRun implements Iterator<Row> {
         }
     }
 
-    private void generate(SamplingOptions sampling, List<ImageTask> batch) {
+    /** The job's batch_size, or with batch_size=auto the loaded model's choice for this executor. */
+    private int batchSize() {
+        if (batchSize == 0) {
+            batchSize = config.autoBatchSize() ? startGenerator().autoBatchSize() : config.batchSize();
+            if (config.autoBatchSize()) {
+                LOG.info("partition {}: batch_size=auto chose {} images per call", partition, batchSize);
+            }
+        }
+        return batchSize;
+    }
+
+    /** Loads (or takes from the executor's cache) the model, and starts the writer, on first use. */
+    private ImageGenerator startGenerator() {
         if (runner == null) {
             device = DeviceChoice.forTask(config.device());
             if (device.fellBack()) {
@@ -156,7 +171,7 @@ final class PartitionRun implements Iterator<Row> {
                         + " (a CPU-only libtorch or no CUDA device): generating on cpu", partition,
                         device.assigned(), device.gpuCount());
             }
-            ImageGenerator generator = GeneratorCache.get(factory, config.model(),
+            generator = GeneratorCache.get(factory, config.model(),
                     () -> ExecutorModels.localFolder(config, hadoopConf), device.used(), config.dtype());
             runner = new BatchRunner(generator);
             sink = new ImageSink(ImageStorage.of(config, layout, hadoopConf, runPartition), generator, config.model(),
@@ -167,6 +182,11 @@ final class PartitionRun implements Iterator<Row> {
                 return t;
             });
         }
+        return generator;
+    }
+
+    private void generate(SamplingOptions sampling, List<ImageTask> batch) {
+        startGenerator();
         long start = System.nanoTime();
         List<Outcome> outcomes = runner.run(sampling, batch);
         double seconds = (System.nanoTime() - start) / 1e9;

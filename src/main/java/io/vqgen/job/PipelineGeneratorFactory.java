@@ -25,6 +25,11 @@ public final class PipelineGeneratorFactory implements GeneratorFactory {
             }
 
             @Override
+            public int autoBatchSize() {
+                return pipeline.autoBatchSize().batchSize();
+            }
+
+            @Override
             public String samplerName(SamplingOptions sampling) {
                 return pipeline.sampler(sampling).name();
             }

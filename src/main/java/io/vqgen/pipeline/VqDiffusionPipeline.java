@@ -47,6 +47,8 @@ public final class VqDiffusionPipeline implements AutoCloseable {
     private static final String LEARNED_CF = ModelFolder.CF_EMBEDDINGS;
 
     private final NDManager manager;
+    /** Measured on the first {@link #autoBatchSize} call. */
+    private BatchSizing autoBatchSize;
     private final PipelineOptions options;
     private final ModelIdentity identity;
     private final Transformer2D transformer;           // text-to-image models, else null
@@ -259,6 +261,44 @@ public final class VqDiffusionPipeline implements AutoCloseable {
 
     public List<GeneratedImage> generate(SamplingOptions sampling, List<ImageRequest> images) {
         return generate(sampling, images, ProgressListener.NONE);
+    }
+
+    /**
+     * {@code batch_size=auto}: the batch that fits in the memory free now, from what a call of this model takes,
+     * measured once per loaded pipeline (later calls return the same sizing). The measurement: one warm-up call at
+     * batch 1, then the peak memory of a one-step guided call at batch 1 and at batch 2 ({@link DeviceMemory}); the
+     * difference is one image's share, the rest of batch 1's rise the call's fixed share. An image's share is taken
+     * as at least its float64 log-probabilities four times over (a lower bound of what a step holds per image), so
+     * that a measurement blurred by the allocator never plans for free images.
+     */
+    public synchronized BatchSizing autoBatchSize() {
+        if (autoBatchSize == null) {
+            Device device = manager.getDevice();
+            long available = DeviceMemory.available(device);
+            SamplingOptions probe = SamplingOptions.defaults().withSteps(1);
+            generate(probe, probeRequests(1));
+            long base = DeviceMemory.used(device);
+            DeviceMemory.resetPeak(device);
+            generate(probe, probeRequests(1));
+            long one = DeviceMemory.peak(device);
+            DeviceMemory.resetPeak(device);
+            generate(probe, probeRequests(2));
+            long two = DeviceMemory.peak(device);
+            long floor = 4L * maskClass() * tokenHeight() * tokenWidth() * Double.BYTES;
+            long perImage = Math.max(floor, two - one);
+            autoBatchSize = new BatchSizing(available, Math.max(0, one - base - perImage), perImage);
+            LOG.info("batch_size=auto on {}: {}", device, autoBatchSize);
+        }
+        return autoBatchSize;
+    }
+
+    private List<ImageRequest> probeRequests(int batch) {
+        List<ImageRequest> out = new ArrayList<>(batch);
+        for (int i = 0; i < batch; i++) {
+            out.add(classTransformer != null ? ImageRequest.forClass(0, i, null)
+                    : ImageRequest.of("a photograph of a busy street with a red bus", i));
+        }
+        return out;
     }
 
     /**

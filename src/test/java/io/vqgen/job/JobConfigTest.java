@@ -55,6 +55,7 @@ class JobConfigTest {
         assertEquals(1.0, c.sampling().inferSpeed());
         assertEquals(0, c.sampling().priorRule());
         assertEquals(8, c.batchSize());
+        assertFalse(c.autoBatchSize());
         assertEquals(1, c.numImages());
         assertEquals("id", c.idColumn());
         assertEquals("prompt", c.promptColumn());
@@ -105,6 +106,15 @@ class JobConfigTest {
     }
 
     @Test
+    void batchSizeAutoIsLeftToEachExecutor() {
+        JobConfig c = JobConfig.of(minimal("batch_size", "auto"), "job file j");
+        assertTrue(c.autoBatchSize());
+        assertEquals(0, c.batchSize());
+        assertFalse(JobConfig.of(minimal("batch_size", "12"), "job file j").autoBatchSize());
+        assertEquals(12, JobConfig.of(minimal("batch_size", "12"), "job file j").batchSize());
+    }
+
+    @Test
     void everyBadSettingIsNamed() {
         assertEquals("job file j: missing required key 'model' (a diffusers VQ-Diffusion model folder with model_index.json)",
                 assertThrows(JobException.class, () -> JobConfig.of(Map.of("input", "i", "output", "o"), "job file j")).getMessage());
@@ -126,6 +136,10 @@ class JobConfigTest {
         assertEquals("job file j: prior_weight -0.5 is out of range (a finite number >= 0)", error("prior_weight", "-0.5"));
         assertEquals("job file j: noise: 'random' is not per-image or reference", error("noise", "random"));
         assertEquals("job file j: batch_size: 0 is out of range (1..2147483647)", error("batch_size", "0"));
+        assertEquals("job file j: batch_size: 'max' is not valid (expected a number of images >= 1, or auto)",
+                error("batch_size", "max"));
+        assertEquals("job file j: batch_size: '-2' is not valid (expected a number of images >= 1, or auto)",
+                error("batch_size", "-2"));
         assertEquals("job file j: num_images 2000 is out of range (1..1024)", error("num_images", "2000"));
         assertEquals("job file j: run_seed: cannot use 'x' (For input string: \"x\")", error("run_seed", "x"));
         assertEquals("job file j: device: 'tpu' is not valid (expected auto, cpu, gpu or gpu:N)", error("device", "tpu"));
