@@ -76,7 +76,7 @@ public final class VqDiffusionPipeline implements AutoCloseable {
      * text side) and checks that they fit together.
      */
     public static VqDiffusionPipeline load(Path modelDir, PipelineOptions options) {
-        ModelFolder folder = ModelFolder.open(modelDir);
+        ModelFolder folder = ModelFolder.open(modelDir).checkPipelineClass();
         LoadOptions load = options.loadOptions();
         checkDeviceAvailable(load.device());
         NDManager manager = NDManager.newBaseManager(load.device());
