@@ -149,7 +149,7 @@ public final class VqDiffusionPipeline implements AutoCloseable {
                     + ") and be positive");
         }
         StateDict weights = folder.weights(LEARNED_CF, load);
-        NDArray embeddings = weights.take(manager, "embeddings", length, size);
+        NDArray embeddings = weights.takeFloat(manager, "embeddings", length, size);
         weights.checkAllTaken();
         return embeddings;
     }

@@ -126,15 +126,17 @@ public final class StateDict {
                 + sources());
     }
 
-    /**
-     * The named weight as an NDArray in the target float type. A weight stored as integers or booleans is refused
-     * here, at load, naming the file: it would only fail (or compute nonsense) at the first generation.
-     */
+    /** The named weight as an NDArray, floats converted to the target dtype; integers keep theirs (int16 widens to int32). */
     public NDArray take(NDManager manager, String name, long... expectedShape) {
-        return take(manager, name, options.floatType(), expectedShape);
+        RawTensor t = raw(name, expectedShape);
+        DataType target = t.type().isFloating() ? options.floatType() : t.type().loadType();
+        return toNDArray(manager, t, target);
     }
 
-    /** A floating-point weight in the target float type; an integer or bool tensor under this name is an error. */
+    /**
+     * A floating-point weight in the target float type. An integer or bool tensor under this name is refused here, at
+     * load, naming the file: it would only fail (or compute nonsense) at the first generation.
+     */
     public NDArray takeFloat(NDManager manager, String name, long... expectedShape) {
         return take(manager, name, options.floatType(), expectedShape);
     }
