@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -127,6 +128,39 @@ class SubmitScriptsTest {
         assertEquals(0, r.exitCode(), r.output());
         assertFalse(calls(dir).contains("spark-submit"), "no second driver: " + calls(dir));
         assertTrue(calls(dir).contains("pods/vqgen-ithq-2026-11-27-1796000000-driver"), calls(dir));
+    }
+
+    @Test
+    void kubernetesInsideThePodReadsTheDriverThroughItsServiceAccountWithoutKubectl(@TempDir Path dir) throws Exception {
+        assumeTrue(Scripts.onPath("jq"), "jq is not installed (apt-get install -y jq; the image has it): not run");
+        // A PATH like the image's: no kubectl, curl instead (a fake answering as the API server would).
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        for (String tool : List.of("bash", "dirname", "date", "jq", "cat", "sleep")) {
+            Path real = Stream.of(System.getenv("PATH").split(":")).map(d -> Path.of(d, tool))
+                    .filter(Files::isExecutable).findFirst().orElseThrow();
+            Scripts.executable(bin.resolve(tool), "#!/bin/sh\nexec " + real + " \"$@\"\n");
+        }
+        Path sa = Files.createDirectories(dir.resolve("serviceaccount"));
+        Files.writeString(sa.resolve("token"), "sa-token");
+        Files.writeString(sa.resolve("ca.crt"), "ca");
+        Scripts.executable(bin.resolve("curl"), """
+                #!/usr/bin/env bash
+                echo "curl $*" >> "$FAKE_LOG"
+                url=${*: -1}
+                case "$url" in
+                  *labelSelector=*) echo '{"items": []}' ;;
+                  https://kubernetes.default.svc/api/v1/namespaces/vqgen/pods/*) echo '{"status": {"containerStatuses": [
+                      {"name": "spark-kubernetes-driver", "state": {"terminated": {"exitCode": 1}}}]}}' ;;
+                  *) exit 22 ;;
+                esac
+                """);
+        Map<String, String> env = env(dir, fakeSparkHome(dir, 0));
+        env.put("PATH", bin.toString());
+        env.put("SA_DIR", sa.toString());
+        Scripts.Result r = Scripts.run(dir, env, 60, "/bin/bash", K8S_SUBMIT.toString());
+        assertEquals(1, r.exitCode(), r.output());
+        assertTrue(calls(dir).contains("curl -fsS --cacert " + sa.resolve("ca.crt") + " -H Authorization: Bearer sa-token"),
+                calls(dir));
     }
 
     @Test
