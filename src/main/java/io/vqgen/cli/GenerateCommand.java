@@ -30,8 +30,8 @@ import java.util.concurrent.Callable;
                     + "(int64 [images, height*width], row-major).",
             "With --noise per-image, image i uses seed N+i, so any image can be made again alone with --seed N+i."})
 public final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "diffusers VQ-Diffusion folder.")
-    Path model;
+    @Mixin
+    ModelArguments model;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "A prompt (repeatable).")
     List<String> prompts;
@@ -76,7 +76,7 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         Files.createDirectories(out);
         PrintWriter log = spec.commandLine().getOut();
-        try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(model, device.toOptions())) {
+        try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(model.localFolder(), device.toOptions())) {
             checkLatentsWidth(initial, pipeline);
             long start = System.nanoTime();
             List<GeneratedImage> result = pipeline.generate(options, images);
