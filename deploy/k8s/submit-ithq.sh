@@ -4,7 +4,10 @@
 # file, input, model or output (fix it first). Runs from the vqgen image (the CronJob does that) or from any
 # machine with Spark 4.2, kubectl access to the namespace, and jq.
 #
-#   RUN_ID=2026-11-27 deploy/k8s/submit-ithq.sh
+#   RUN_ID=2026-11-27 deploy/k8s/submit-ithq.sh [--conf spark.key=value ...] [--set job_key=value ...]
+#
+# --conf options go to spark-submit (e.g. volumes for a model on a PVC), --set options to the job (e.g.
+# model=/models/vq-diffusion-ithq); the run id is always RUN_ID.
 #
 # Success is decided from the driver pod, not from spark-submit: spark-submit on Kubernetes exits 0 when the
 # driver pod has finished, whatever its exit code. The driver pod gets a name of our own and the label
@@ -52,6 +55,15 @@ fail() {
   echo "submit-ithq.sh: $*" >&2
   exit 1
 }
+
+extra_conf=()
+extra_set=()
+while (($#)); do
+  [[ ($1 == --conf || $1 == --set) && $# -ge 2 ]] \
+    || fail "unexpected argument '$1' (expected --conf spark.key=value or --set job_key=value)"
+  if [[ $1 == --conf ]]; then extra_conf+=(--conf "$2"); else extra_set+=(--set "$2"); fi
+  shift 2
+done
 
 schedule_date() {
   # CronJob names its Jobs <cronjob>-<scheduled time in minutes since the epoch>; JOB_NAME comes from the pod's
@@ -144,7 +156,8 @@ else
     --conf spark.executor.resource.gpu.vendor=nvidia.com \
     --conf spark.kubernetes.submission.waitAppCompletion=true \
     "${credentials[@]}" \
-    "$APP_JAR" "$JOB_FILE" --set "run_id=$RUN_ID" \
+    "${extra_conf[@]}" \
+    "$APP_JAR" "$JOB_FILE" "${extra_set[@]}" --set "run_id=$RUN_ID" \
     || fail "spark-submit failed (exit $?): the driver pod was not started"
 fi
 

@@ -3,7 +3,10 @@
 # resource-types.xml and the NodeManagers' GPU plugin). Spark turns spark.executor.resource.gpu.amount into a
 # yarn.io/gpu request; the discovery script tells each executor which GPU YARN gave it.
 #
-#   RUN_ID=2026-11-27 deploy/yarn/submit-ithq.sh
+#   RUN_ID=2026-11-27 deploy/yarn/submit-ithq.sh [--conf spark.key=value ...] [--set job_key=value ...]
+#
+# --conf options go to spark-submit (e.g. volumes for a model on a PVC), --set options to the job (e.g.
+# model=/models/vq-diffusion-ithq); the run id is always RUN_ID.
 #
 # Success is decided from the run summary the driver writes, <output>/runs/<run id>.json ("status": "succeeded",
 # started after this submission), read with `hadoop fs -cat`, not from spark-submit's exit code: YARN marks an
@@ -36,6 +39,15 @@ fail() {
   exit 1
 }
 
+extra_conf=()
+extra_set=()
+while (($#)); do
+  [[ ($1 == --conf || $1 == --set) && $# -ge 2 ]] \
+    || fail "unexpected argument '$1' (expected --conf spark.key=value or --set job_key=value)"
+  if [[ $1 == --conf ]]; then extra_conf+=(--conf "$2"); else extra_set+=(--set "$2"); fi
+  shift 2
+done
+
 # The job file's output root (a .properties value, key=value or key: value), unless OUTPUT is set.
 output_root() {
   sed -n 's/^[[:space:]]*output[[:space:]]*[=:][[:space:]]*//p' "$JOB_FILE" | tail -n 1 | sed 's/[[:space:]]*$//; s:/*$::'
@@ -49,6 +61,9 @@ summary_field() {
 [[ -f "$JOB_FILE" ]] || fail "no job file at $JOB_FILE"
 [[ -f "$APP_JAR" ]] || fail "no application jar at $APP_JAR (mvn -B -Pcluster,gpu package)"
 command -v "$HADOOP_CMD" >/dev/null 2>&1 || fail "$HADOOP_CMD not found: it reads the run summary (set HADOOP_CMD)"
+for setting in "${extra_set[@]}"; do
+  [[ $setting == output=* ]] && OUTPUT=${OUTPUT:-${setting#output=}}
+done
 OUTPUT=${OUTPUT:-$(output_root)}
 [[ -n "$OUTPUT" ]] || fail "no output= in $JOB_FILE (or set OUTPUT)"
 
@@ -81,7 +96,8 @@ submit_code=0
   --files "$repo/deploy/docker/getGpusResources.sh,$JOB_FILE" \
   --conf spark.executor.resource.gpu.discoveryScript=./getGpusResources.sh \
   "${libtorch_env[@]}" \
-  "$APP_JAR" "$(basename "$JOB_FILE")" --set "run_id=$RUN_ID" || submit_code=$?
+  "${extra_conf[@]}" \
+  "$APP_JAR" "$(basename "$JOB_FILE")" "${extra_set[@]}" --set "run_id=$RUN_ID" || submit_code=$?
 
 summary_uri=$OUTPUT/runs/$RUN_ID.json
 summary=$("$HADOOP_CMD" fs -cat "$summary_uri" 2>/dev/null) || summary=""

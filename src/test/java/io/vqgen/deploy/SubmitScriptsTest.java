@@ -73,12 +73,14 @@ class SubmitScriptsTest {
     }
 
     private static Scripts.Result k8s(Path dir, int sparkSubmitExit, String runningDriver, int driverExit,
-                                      Map<String, String> extraEnv) throws Exception {
+                                      Map<String, String> extraEnv, String... args) throws Exception {
         assumeTrue(Scripts.onPath("jq"), "jq is not installed (apt-get install -y jq; the image has it): not run");
         fakeKubectl(dir.resolve("bin"), runningDriver, driverExit);
         Map<String, String> env = env(dir, fakeSparkHome(dir, sparkSubmitExit));
         env.putAll(extraEnv);
-        return Scripts.run(dir, env, 60, K8S_SUBMIT.toString());
+        List<String> command = new java.util.ArrayList<>(List.of(K8S_SUBMIT.toString()));
+        command.addAll(List.of(args));
+        return Scripts.run(dir, env, 60, command.toArray(String[]::new));
     }
 
     @Test
@@ -96,6 +98,21 @@ class SubmitScriptsTest {
         assertTrue(submit.contains("spark.kubernetes.executor.secretKeyRef.AWS_ACCESS_KEY_ID=vqgen-s3:access-key-id"), submit);
         String driver = submit.replaceAll(".*spark\\.kubernetes\\.driver\\.pod\\.name=(\\S+).*", "$1");
         assertTrue(calls(dir).contains("kubectl get --raw /api/v1/namespaces/vqgen/pods/" + driver), calls(dir));
+    }
+
+    @Test
+    void kubernetesPassesSparkSettingsToSparkSubmitAndJobSettingsToTheJobWithTheRunIdLast(@TempDir Path dir)
+            throws Exception {
+        Scripts.Result ok = k8s(dir, 0, null, 0, Map.of(), "--conf", "spark.kubernetes.executor.volumes.hostPath.m.mount.path=/m",
+                "--set", "model_cache_dir=/m", "--set", "run_id=other");
+        assertEquals(0, ok.exitCode(), ok.output());
+        String submit = calls(dir).lines().filter(l -> l.startsWith("spark-submit")).findFirst().orElseThrow();
+        assertTrue(submit.contains(" --conf spark.kubernetes.executor.volumes.hostPath.m.mount.path=/m "
+                + "local:///opt/spark/jars/vqgen-cluster-gpu.jar /opt/vqgen/jobs/ithq-dataset.properties "
+                + "--set model_cache_dir=/m --set run_id=other --set run_id=2026-11-27"), submit);
+        Scripts.Result bad = k8s(dir, 0, null, 0, Map.of(), "--executors", "4");
+        assertEquals(1, bad.exitCode());
+        assertTrue(bad.output().contains("unexpected argument '--executors'"), bad.output());
     }
 
     @Test
