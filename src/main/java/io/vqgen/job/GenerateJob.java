@@ -131,6 +131,8 @@ public final class GenerateJob {
         boolean local = !conf.contains("spark.master");
         if (local) {
             conf.setMaster("local[*]");
+            // Spark's stage/task bar on a terminal, unless the job says otherwise; never in redirected logs
+            conf.setIfMissing("spark.ui.showConsoleProgress", String.valueOf(System.console() != null));
         }
         if (!conf.contains("spark.app.name")) {
             conf.setAppName("vqgen " + config.runId());

@@ -38,6 +38,8 @@ public final class JobConfig implements Serializable {
     public static final String DEFAULT_GENERATOR = "io.vqgen.job.PipelineGeneratorFactory";
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final Pattern DEVICE = Pattern.compile("auto|cpu|gpu|gpu:\\d+");
+    /** Shards close once they hold about this many bytes (webdataset's usual ~1 GB). */
+    static final long DEFAULT_SHARD_BYTES = 1_000_000_000L;
     private static final List<String> SECRET_MARKERS = List.of("secret", "password", "token", "access.key");
 
     /**
@@ -54,6 +56,7 @@ public final class JobConfig implements Serializable {
         d.put("model_cache_dir", "");
         d.put("id_column", "id");
         d.put("prompt_column", "prompt");
+        d.put("class_label_column", "class_label");
         for (GenerationSetting setting : GenerationSetting.values()) {
             if (setting.hasJobKey()) {
                 d.put(setting.key(), setting.defaultText());
@@ -66,6 +69,10 @@ public final class JobConfig implements Serializable {
         d.put("device", "auto");
         d.put("dtype", "float32");
         d.put("inline_images", "false");
+        d.put("output_format", "png");
+        d.put("shard_images", "0");
+        d.put("shard_bytes", String.valueOf(DEFAULT_SHARD_BYTES));
+        d.put("progress_seconds", "30");
         d.put("overwrite", "false");
         d.put("est_seconds_per_image", "0");
         d.put("run_id", "");
@@ -80,6 +87,7 @@ public final class JobConfig implements Serializable {
     private final String modelCacheDir;
     private final String idColumn;
     private final String promptColumn;
+    private final String classLabelColumn;
     private final int numImages;
     private final SamplingOptions sampling;
     private final long runSeed;
@@ -89,6 +97,10 @@ public final class JobConfig implements Serializable {
     private final String device;
     private final String dtype;
     private final boolean inlineImages;
+    private final OutputFormat outputFormat;
+    private final int shardImages;
+    private final long shardBytes;
+    private final int progressSeconds;
     private final boolean overwrite;
     private final double estSecondsPerImage;
     private final String runId;
@@ -110,6 +122,7 @@ public final class JobConfig implements Serializable {
         modelCacheDir = s.get("model_cache_dir");
         idColumn = r.required("id_column", "the name of the id column");
         promptColumn = r.required("prompt_column", "the name of the prompt column");
+        classLabelColumn = r.required("class_label_column", "the name of the class label column (class models)");
         if (idColumn.equals(promptColumn)) {
             throw new JobException(source + ": id_column and prompt_column are both '" + idColumn + "'");
         }
@@ -126,6 +139,17 @@ public final class JobConfig implements Serializable {
         device = r.matching("device", DEVICE, "auto, cpu, gpu or gpu:N");
         dtype = r.dtype("dtype");
         inlineImages = Boolean.parseBoolean(r.matching("inline_images", Pattern.compile("true|false"), "true or false"));
+        outputFormat = OutputFormat.parse(r.matching("output_format", Pattern.compile("png|webdataset"),
+                "png or webdataset"));
+        shardImages = r.integer("shard_images", 0, Integer.MAX_VALUE);
+        progressSeconds = r.integer("progress_seconds", 0, 86_400);
+        shardBytes = r.parse("shard_bytes", v -> {
+            long n = Long.parseLong(v);
+            if (n < 1) {
+                throw new IllegalArgumentException("must be at least 1");
+            }
+            return n;
+        });
         overwrite = Boolean.parseBoolean(r.matching("overwrite", Pattern.compile("true|false"), "true or false"));
         estSecondsPerImage = r.nonNegative("est_seconds_per_image");
         generator = r.required("generator", "a GeneratorFactory class name");
@@ -229,6 +253,11 @@ public final class JobConfig implements Serializable {
         return promptColumn;
     }
 
+    /** The class labels' column, read instead of prompts for a class-conditional model. */
+    public String classLabelColumn() {
+        return classLabelColumn;
+    }
+
     public int numImages() {
         return numImages;
     }
@@ -274,6 +303,26 @@ public final class JobConfig implements Serializable {
 
     public String runId() {
         return runId;
+    }
+
+    /** How images are stored: one PNG object each, or webdataset tar shards. */
+    public OutputFormat outputFormat() {
+        return outputFormat;
+    }
+
+    /** Images per webdataset shard at most; 0 = no count limit (only {@link #shardBytes()}). */
+    public int shardImages() {
+        return shardImages;
+    }
+
+    /** How often the driver logs the run's progress; zero: never. */
+    public java.time.Duration progressInterval() {
+        return java.time.Duration.ofSeconds(progressSeconds);
+    }
+
+    /** A webdataset shard is closed once it holds at least this many bytes. */
+    public long shardBytes() {
+        return shardBytes;
     }
 
     public String generator() {

@@ -23,10 +23,11 @@ import java.util.stream.Stream;
  *
  * @param model          the model as the job names it: the absolute folder, or the remote URI as given
  * @param location       where it is
- * @param trainTimesteps the scheduler's num_train_timesteps, the upper bound of {@code steps}
+ * @param limits         what rows are checked against: the most steps, the class labels of a class model
  * @param fingerprint    the folder's {@link ModelFingerprint}: the manifest's model_fingerprint of what it makes
  */
-record ModelCheck(String model, ModelLocation location, int trainTimesteps, String fingerprint) {
+record ModelCheck(String model, ModelLocation location, ModelLimits limits, String fingerprint) {
+    private static final String CLASS_TRANSFORMER = "VQDiffusionClassTransformer";
 
     static ModelCheck of(String model, Configuration conf) {
         ModelLocation location;
@@ -52,6 +53,15 @@ record ModelCheck(String model, ModelLocation location, int trainTimesteps, Stri
 
     private static ModelCheck check(String model, ModelLocation location, Path dir, ModelFiles files) throws IOException {
         ModelFolder folder = ModelFolder.open(dir);
+        int classes = 0;
+        if (folder.hasComponent("transformer")
+                && CLASS_TRANSFORMER.equals(folder.config("transformer").path("_class_name").asText())) {
+            classes = folder.config("transformer").path("num_classes").asInt(0);
+            if (classes < 1) {
+                throw new JobException("model " + model + ": the class-conditional transformer's config has no "
+                        + "positive num_classes");
+            }
+        }
         int timesteps = folder.config("scheduler").path("num_train_timesteps").asInt(0);
         if (timesteps < 1) {
             throw new JobException("model " + model + ": scheduler config has no positive num_train_timesteps");
@@ -59,7 +69,7 @@ record ModelCheck(String model, ModelLocation location, int trainTimesteps, Stri
         for (Path weights : safetensors(dir)) {
             SafetensorsFile.open(weights).close();
         }
-        return new ModelCheck(model, location, timesteps, ModelFingerprint.of(files));
+        return new ModelCheck(model, location, new ModelLimits(timesteps, classes), ModelFingerprint.of(files));
     }
 
     private static List<Path> safetensors(Path dir) throws IOException {

@@ -72,6 +72,17 @@ public final class ConfigReader {
         return v.asText();
     }
 
+    /** Element {@code index} of the list under {@code key}, a positive integer. */
+    public int requireIntAt(String key, int index) {
+        JsonNode list = node.get(key);
+        JsonNode v = list == null || !list.isArray() ? null : list.get(index);
+        if (v == null || !v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() <= 0) {
+            throw new ModelException(source + ": key '" + key + "' must be a list of positive integers with an element "
+                    + index + ", found " + list);
+        }
+        return v.asInt();
+    }
+
     private int positiveInt(String key) {
         JsonNode v = node.get(key);
         if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() <= 0) {

@@ -23,6 +23,9 @@ import java.util.TreeSet;
 public final class ModelInspector {
     private static final String PIPELINE = "VQDiffusionPipeline";
     private static final List<String> REQUIRED = List.of("transformer", "text_encoder", "tokenizer", "vqvae", "scheduler");
+    /** A class-conditional model converted from the research release has no text side. */
+    private static final List<String> REQUIRED_CLASS_CONDITIONAL = List.of("transformer", "vqvae", "scheduler");
+    private static final String CLASS_TRANSFORMER = "VQDiffusionClassTransformer";
 
     private final ModelFolder folder;
     private final String variant;
@@ -48,7 +51,9 @@ public final class ModelInspector {
             problems.add("model_index.json names pipeline '" + folder.pipelineClass() + "', expected " + PIPELINE);
         }
         Map<String, List<String>> listed = folder.components();
-        for (String name : REQUIRED) {
+        List<String> transformer = listed.getOrDefault("transformer", List.of());
+        boolean classConditional = transformer.size() == 2 && CLASS_TRANSFORMER.equals(transformer.get(1));
+        for (String name : classConditional ? REQUIRED_CLASS_CONDITIONAL : REQUIRED) {
             if (!listed.containsKey(name)) {
                 problems.add("model_index.json lists no '" + name + "' component");
             }
@@ -81,6 +86,7 @@ public final class ModelInspector {
         try {
             weights = switch (className) {
                 case "Transformer2DModel" -> transformer(name, dims);
+                case CLASS_TRANSFORMER -> classTransformer(name, dims);
                 case "CLIPTextModel" -> textEncoder(name, dims);
                 case "VQModel" -> vqModel(name, dims);
                 case "LearnedClassifierFreeSamplingEmbeddings" -> classifierFree(name, dims);
@@ -101,6 +107,22 @@ public final class ModelInspector {
         ComponentConfig c = new ComponentConfig(name, folder.config(name));
         configs.put(className, c);
         return c;
+    }
+
+    private ModelReport.Weights classTransformer(String name, Map<String, String> dims) {
+        ComponentConfig c = config(name, CLASS_TRANSFORMER);
+        long k = c.require("num_vector_embeds");
+        dims.put("classes", k + " (" + (k - 1) + " codes + mask)");
+        dims.put("layers", String.valueOf(c.require("num_layers")));
+        dims.put("heads", c.require("num_attention_heads") + "×" + c.require("attention_head_dim"));
+        dims.put("token grid", c.require("height") + "×" + c.require("width"));
+        dims.put("image classes", c.require("num_classes") + (c.require("num_class_embeds") > c.require("num_classes")
+                ? " + a learned unconditional one" : " (unconditional: their mean embedding)"));
+        Read read = read(name);
+        expectShape(name, read.tensors(), "content_emb.emb.weight", k,
+                c.require("num_attention_heads") * c.require("attention_head_dim"));
+        expectLayers(name, read.tensors(), "blocks.", c.require("num_layers"), "num_layers");
+        return summary(name, read, java.util.OptionalLong.of(ParameterCounts.classTransformer(c)));
     }
 
     private ModelReport.Weights transformer(String name, Map<String, String> dims) {

@@ -94,7 +94,25 @@ final class ParameterCounts {
         decoder += layerNorm(channels[0]) + conv(channels[0], c.require("out_channels"), 3);
 
         long quantizer = conv(latent, embedDim, 1) + c.require("num_vq_embeddings") * embedDim + conv(embedDim, latent, 1);
+        if (c.text("quantizer", "nearest").equals("gumbel")) {
+            quantizer += conv(embedDim, c.require("num_vq_embeddings"), 1); // quantize.proj
+        }
         return OptionalLong.of(encoder + quantizer + decoder);
+    }
+
+    /**
+     * vqgen's VQDiffusionClassTransformer (the research release's Condition2ImageTransformer): token and position
+     * embeddings; per block two AdaLayerNorms (timesteps, classes), self-attention with biases, two 3×3 convolutions;
+     * the output norm and projection.
+     */
+    static long classTransformer(ComponentConfig c) {
+        long k = c.require("num_vector_embeds");
+        long d = c.require("num_attention_heads") * c.require("attention_head_dim");
+        long[] grid = c.has("position_grid") ? c.longs("position_grid") : new long[] {c.require("height"), c.require("width")};
+        long hidden = c.require("ff_mult") * d;
+        long block = c.require("num_embeds_ada_norm") * d + linear(d, 2 * d) + c.require("num_class_embeds") * d
+                + linear(d, 2 * d) + attention(d, d, true) + conv(d, hidden, 3) + conv(hidden, d, 3);
+        return k * d + (grid[0] + grid[1]) * d + c.require("num_layers") * block + layerNorm(d) + linear(d, k - 1);
     }
 
     /** LearnedClassifierFreeSamplingEmbeddings: length × hidden_size when learnable, none otherwise. */

@@ -31,6 +31,20 @@ final class LayerLoader {
         return weights.take(manager, name, dtype, shape);
     }
 
+    /** An int64 index table of {@code length} entries, each checked to lie in [0, bound). */
+    NDArray takeIndices(String name, long length, long bound) {
+        NDArray table = weights.take(manager, name, DataType.INT64, length);
+        if (length > 0) {
+            long min = table.min().getLong();
+            long max = table.max().getLong();
+            if (min < 0 || max >= bound) {
+                throw new io.vqgen.weights.WeightsException("vqvae: " + name + " holds values from " + min + " to " + max
+                        + ", expected 0.." + (bound - 1));
+            }
+        }
+        return table;
+    }
+
     Conv conv(String name, long in, long out, int kernel, int stride, int padding) {
         return new Conv(take(name + ".weight", out, in, kernel, kernel), take(name + ".bias", out), stride, padding);
     }
