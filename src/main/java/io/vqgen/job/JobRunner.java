@@ -45,7 +45,8 @@ public final class JobRunner {
     }
 
     /** What every run checks and plans before it generates: the job with its model resolved, where things go, the rows. */
-    record Prepared(JobConfig job, ModelCheck model, OutputLayout layout, Configuration hadoopConf, Dataset<Row> rows) {
+    record Prepared(JobConfig job, ModelCheck model, OutputLayout layout, Configuration hadoopConf, Dataset<Row> rows,
+                    RunLease lease) {
     }
 
     /**
@@ -74,15 +75,26 @@ public final class JobRunner {
         }
         JobConfig job = config.with(Map.of("model", model.model()));
         OutputLayout layout = checkOutput(job, hadoopConf, probeOutput);
-        if (probeOutput) {
-            // shards an earlier driver committed but did not move (a dry run leaves them: it writes nothing)
-            ShardCommit.recover(spark, layout, hadoopConf);
+        if (!probeOutput) {
+            RunLease.checkFree(layout, hadoopConf);
         }
-        Dataset<Row> input = readInput(spark, job, model.limits().classConditional());
-        PromptPlan.Plan built = PromptPlan.build(input, job, currentOk(spark, layout, hadoopConf), model.fingerprint(),
-                job.overwrite());
-        checkConflicts(built.conflicts(), job, layout);
-        return new Prepared(job, model, layout, hadoopConf, built.rows());
+        RunLease lease = probeOutput ? RunLease.acquire(layout, hadoopConf, job.runId()) : null;
+        try {
+            if (probeOutput) {
+                // shards an earlier driver committed but did not move (a dry run leaves them: it writes nothing)
+                ShardCommit.recover(spark, layout, hadoopConf);
+            }
+            Dataset<Row> input = readInput(spark, job, model.limits().classConditional());
+            PromptPlan.Plan built = PromptPlan.build(input, job, currentOk(spark, layout, hadoopConf),
+                    model.fingerprint(), job.overwrite());
+            checkConflicts(built.conflicts(), job, layout);
+            return new Prepared(job, model, layout, hadoopConf, built.rows(), lease);
+        } catch (RuntimeException e) {
+            if (lease != null) {
+                lease.close();
+            }
+            throw e;
+        }
     }
 
     public static RunSummary run(SparkSession spark, JobConfig config, GeneratorFactory factory) {
@@ -99,6 +111,7 @@ public final class JobRunner {
         Broadcast<SerializableConfiguration> conf = SerializableConfiguration.broadcast(sc, hadoopConf);
         Progress progress = new Progress();
         JobProgress reporter = null;
+        RunInterruption interruption = RunInterruption.watch(sc, job.runId());
         try {
             Row counts = rows.agg(count(lit(1)), sum(when(col(PromptPlan.TODO), 1L).otherwise(0L)),
                     sum(col(PromptPlan.IMAGES_TODO))).first();
@@ -129,7 +142,12 @@ public final class JobRunner {
         } catch (Exception e) {
             // Spark's own failures are checked SparkExceptions: record every failure, then rethrow it as it is.
             try {
-                summarize(spark, job, layout, started, progress, metrics, "failed", ErrorText.of(rootCause(e)));
+                if (interruption.signalled()) {
+                    summarize(spark, job, layout, started, progress, metrics, "interrupted",
+                            "the driver's JVM was told to stop (SIGTERM or SIGINT) during the run; rerun to resume");
+                } else {
+                    summarize(spark, job, layout, started, progress, metrics, "failed", ErrorText.of(rootCause(e)));
+                }
             } catch (RuntimeException second) {
                 e.addSuppressed(second);
             }
@@ -141,6 +159,8 @@ public final class JobRunner {
             sc.setJobDescription(null);
             rows.unpersist();
             conf.unpersist();
+            prepared.lease().close();
+            interruption.close();
         }
     }
 
