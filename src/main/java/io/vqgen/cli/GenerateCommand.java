@@ -121,6 +121,10 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         int batch = batchSize == 0 ? count : batchSize;
         int batches = (count + batch - 1) / batch;
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new UserError("--out " + out + ": exists and is not a folder (expected a folder for the PNGs, "
+                    + "tokens.npy and metadata.jsonl)");
+        }
         Files.createDirectories(out);
         PrintWriter log = spec.commandLine().getOut();
         GenerateProgress progress = new GenerateProgress(spec.commandLine().getErr(), System.console() != null, count,

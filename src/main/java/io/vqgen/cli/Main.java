@@ -17,6 +17,7 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 
 /**
  * The vqgen command line: one entry point, one sub-command per task, one error path. Exit codes: 0 success, 2 bad
@@ -36,7 +37,16 @@ public final class Main implements Runnable {
     CommandSpec spec;
 
     public static void main(String[] args) {
+        // before anything logs: the command line's logging (console for progress, a file for the details)
+        System.setProperty("log4j2.configurationFile", "log4j2-cli.properties");
+        System.setProperty("vqgen.log.file", logFile());
         System.exit(run(args));
+    }
+
+    /** Where the command line's log file is: -Dvqgen.log.file, else vqgen-USER.log in the temporary folder. */
+    static String logFile() {
+        return System.getProperty("vqgen.log.file", Path.of(System.getProperty("java.io.tmpdir"),
+                "vqgen-" + System.getProperty("user.name", "user") + ".log").toString());
     }
 
     public static int run(String... args) {
@@ -79,7 +89,8 @@ public final class Main implements Runnable {
             return EXIT_BAD_INPUT;
         }
         LoggerFactory.getLogger(Main.class).error("{} failed", name, e);
-        cli.getErr().println(name + ": internal error: " + oneLine(String.valueOf(e)) + " (stack trace in the log)");
+        cli.getErr().println(name + ": internal error: " + oneLine(String.valueOf(e)) + " (stack trace in "
+                + System.getProperty("vqgen.log.file", "the log") + ")");
         return EXIT_FAILURE;
     }
 

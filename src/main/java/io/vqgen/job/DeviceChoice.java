@@ -1,6 +1,6 @@
 package io.vqgen.job;
 
-import ai.djl.engine.Engine;
+import io.vqgen.model.layers.CudaDevices;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
 
@@ -33,15 +33,17 @@ final class DeviceChoice {
         }
     }
 
-    /** For the running task (outside a task: no assignment); asks the PyTorch engine for its GPU count only if needed. */
+    /**
+     * For the running task (outside a task: no assignment); asks libtorch for its CUDA device count only if needed
+     * (not DJL's getGpuCount, which probes for a system libcudart that images with a bundled CUDA runtime lack).
+     */
     static TaskDevice forTask(String configured) {
         TaskContext task = TaskContext.get();
-        return choose(configured, task == null ? Map.of() : task.resourcesJMap(),
-                () -> Engine.getEngine("PyTorch").getGpuCount());
+        return choose(configured, task == null ? Map.of() : task.resourcesJMap(), CudaDevices::count);
     }
 
     /**
-     * @param gpuCount GPUs the engine can use (DJL: 0 without a CUDA libtorch or without CUDA devices); asked
+     * @param gpuCount GPUs libtorch can use (0 without a CUDA libtorch or without CUDA devices); asked
      *                 only when {@code configured} is auto and the choice is a GPU
      */
     static TaskDevice choose(String configured, Map<String, ResourceInformation> resources, IntSupplier gpuCount) {

@@ -105,7 +105,7 @@ public final class EvalRunner {
         int partitions = config.partitions() > 0 ? config.partitions() : sc.defaultParallelism();
         Dataset<Row> inputs = ok.select(col("id"), col("image_index"), col("prompt"),
                 has(all, "image_id") ? col("image_id").cast(DataTypes.StringType) : lit(null).cast(DataTypes.StringType),
-                col("image_uri"), has(all, "image") ? col("image") : lit(null).cast(DataTypes.BinaryType));
+                col("image_uri"), inlineBytes(all));
         Dataset<Row> results = inputs.repartition(partitions, col("id"))
                 .mapPartitions(new EvalTask(config, true, conf), Encoders.row(EvalTask.OUTPUT))
                 .persist(StorageLevel.MEMORY_AND_DISK());
@@ -521,6 +521,18 @@ public final class EvalRunner {
 
     private static String seconds(Instant since) {
         return String.format(Locale.ROOT, "%.1f", Duration.between(since, Instant.now()).toMillis() / 1000.0);
+    }
+
+    /**
+     * The PNG bytes a manifest holds inline: the {@code image} struct's bytes (Hugging Face's Image layout), the
+     * plain binary column of manifests written before it, or null (then the image is read from image_uri).
+     */
+    private static Column inlineBytes(Dataset<Row> manifest) {
+        if (!has(manifest, "image")) {
+            return lit(null).cast(DataTypes.BinaryType).as("image");
+        }
+        boolean struct = manifest.schema().apply("image").dataType() instanceof org.apache.spark.sql.types.StructType;
+        return (struct ? col("image.bytes") : col("image")).as("image");
     }
 
     private static boolean has(Dataset<Row> d, String column) {

@@ -22,6 +22,9 @@ import java.util.Map;
 public final class GenerateJob {
     private static final Logger LOG = LoggerFactory.getLogger(GenerateJob.class);
 
+    private static final java.util.regex.Pattern MASTER = java.util.regex.Pattern.compile(
+            "local(\\[(\\*|\\d+)(,\\d+)?])?|local-cluster\\[\\d+, *\\d+, *\\d+]|spark://\\S+|yarn|k8s://\\S+");
+
     private GenerateJob() {
     }
 
@@ -117,6 +120,12 @@ public final class GenerateJob {
     static SparkSession session(Map<String, String> sparkSettings, String appName, boolean quietLocalLogs) {
         SparkConf conf = new SparkConf();
         sparkSettings.forEach(conf::set);
+        // the event log and the UI then redact what vqgen's own logs and summaries mask
+        conf.setIfMissing("spark.redaction.regex", new Redaction(sparkSettings).sparkRegex());
+        if (conf.contains("spark.master") && !MASTER.matcher(conf.get("spark.master")).matches()) {
+            throw new JobException("spark.master: '" + conf.get("spark.master") + "' is not a Spark master URL "
+                    + "(expected local, local[*], local[N], spark://HOST:PORT, yarn or k8s://https://HOST:PORT)");
+        }
         boolean local = !conf.contains("spark.master");
         if (local) {
             conf.setMaster("local[*]");

@@ -58,6 +58,7 @@ public final class JobConfig implements Serializable {
         d.put("shard_bytes", String.valueOf(DEFAULT_SHARD_BYTES));
         d.put("progress_seconds", "30");
         d.put("overwrite", "false");
+        d.put("verify_outputs", "false");
         d.put("est_seconds_per_image", "0");
         d.put("run_id", "");
         d.put("generator", DEFAULT_GENERATOR);
@@ -87,6 +88,7 @@ public final class JobConfig implements Serializable {
     private final long shardBytes;
     private final int progressSeconds;
     private final boolean overwrite;
+    private final boolean verifyOutputs;
     private final double estSecondsPerImage;
     private final String runId;
     private final String generator;
@@ -132,6 +134,7 @@ public final class JobConfig implements Serializable {
             return n;
         });
         overwrite = Boolean.parseBoolean(r.matching("overwrite", Pattern.compile("true|false"), "true or false"));
+        verifyOutputs = Boolean.parseBoolean(r.matching("verify_outputs", Pattern.compile("true|false"), "true or false"));
         estSecondsPerImage = r.nonNegative("est_seconds_per_image");
         generator = r.required("generator", "a GeneratorFactory class name");
         if (s.get("run_id").isEmpty()) {
@@ -170,10 +173,6 @@ public final class JobConfig implements Serializable {
     /** All settings, values of credential-like keys replaced by {@code ****}: safe to log and to write. */
     public Map<String, String> maskedSettings() {
         return JobFile.masked(settings);
-    }
-
-    static boolean isSecret(String key) {
-        return JobFile.isSecret(key);
     }
 
     public String input() {
@@ -248,6 +247,11 @@ public final class JobConfig implements Serializable {
     /** Make again the images the output holds with other settings (else such a rerun stops before it starts). */
     public boolean overwrite() {
         return overwrite;
+    }
+
+    /** Check that each ok image still exists with its size before resuming (else resume trusts the manifest). */
+    public boolean verifyOutputs() {
+        return verifyOutputs;
     }
 
     /** Seconds one image takes on one task (from vqgen bench), for the dry run's estimate; 0 = none. */

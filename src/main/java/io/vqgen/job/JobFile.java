@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -24,8 +23,6 @@ import java.util.TreeMap;
  * keys passed to Spark, credential-like values masked wherever settings are printed or written.
  */
 public final class JobFile {
-    private static final List<String> SECRET_MARKERS = List.of("secret", "password", "token", "access.key");
-
     private JobFile() {
     }
 
@@ -44,7 +41,8 @@ public final class JobFile {
         for (String o : overrides) {
             int eq = o.indexOf('=');
             if (eq <= 0) {
-                throw new JobException("--set '" + o + "': expected key=value");
+                throw new JobException("--set: an argument of " + o.length() + " characters without '=' (expected "
+                        + "key=value; the argument is not shown: it may hold a secret)");
             }
             raw.put(o.substring(0, eq).strip(), o.substring(eq + 1));
         }
@@ -80,15 +78,14 @@ public final class JobFile {
         return out;
     }
 
-    public static boolean isSecret(String key) {
-        String k = key.toLowerCase(Locale.ROOT);
-        return SECRET_MARKERS.stream().anyMatch(k::contains);
-    }
-
-    /** All settings, values of credential-like keys replaced by {@code ****}: safe to log and to write. */
+    /**
+     * All settings, the values of secrets (by Spark's and Hadoop's redaction rules, {@link Redaction}) replaced by
+     * {@code ****}: safe to log and to write.
+     */
     public static Map<String, String> masked(Map<String, String> settings) {
+        Redaction redaction = new Redaction(settings);
         Map<String, String> out = new LinkedHashMap<>();
-        settings.forEach((k, v) -> out.put(k, isSecret(k) ? "****" : v));
+        settings.forEach((k, v) -> out.put(k, redaction.isSecret(k, v) ? Redaction.MASK : v));
         return out;
     }
 

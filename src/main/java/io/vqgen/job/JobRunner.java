@@ -85,8 +85,11 @@ public final class JobRunner {
                 ShardCommit.recover(spark, layout, hadoopConf);
             }
             Dataset<Row> input = readInput(spark, job, model.limits().classConditional());
-            PromptPlan.Plan built = PromptPlan.build(input, job, currentOk(spark, layout, hadoopConf),
-                    model.fingerprint(), job.overwrite());
+            Dataset<Row> ok = currentOk(spark, layout, hadoopConf);
+            if (job.verifyOutputs()) {
+                ok = OutputVerifier.present(spark, ok, hadoopConf, job.runId());
+            }
+            PromptPlan.Plan built = PromptPlan.build(input, job, ok, model.fingerprint(), job.overwrite());
             checkConflicts(built.conflicts(), job, layout);
             return new Prepared(job, model, layout, hadoopConf, built.rows(), lease);
         } catch (RuntimeException e) {

@@ -14,7 +14,8 @@ import java.util.List;
  * that could not be made or stored ({@code error}, with its index, seed, sampler and settings); a row rejected before
  * generation ({@code error}, image index, seed, sampler and settings null, because none of them was decided).
  */
-record ManifestRecord(String id, Integer imageIndex, String prompt, Integer classLabel, Long seed, int[] tokens,
+record ManifestRecord(String id, Integer imageIndex, String prompt, Integer classLabel, String imageId, Long seed,
+                      int[] tokens,
                       Integer tokenHeight, Integer tokenWidth, ImageStorage.Location location, Integer imageBytes,
                       Integer width, Integer height, String model, String modelFingerprint, String sampler,
                       SamplingOptions sampling, String status, String error, Long elapsedMs,
@@ -24,14 +25,14 @@ record ManifestRecord(String id, Integer imageIndex, String prompt, Integer clas
     static ManifestRecord rejected(PlannedRow row, String model, String error) {
         Long label = row.classLabel();
         Integer fits = label != null && label == label.intValue() ? label.intValue() : null;
-        return new ManifestRecord(row.id(), null, row.prompt(), fits, null, null, null, null, NOWHERE, null, null, null,
-                model, null, null, null, ManifestSchema.ERROR, error, null, now(), null);
+        return new ManifestRecord(row.id(), null, row.prompt(), fits, row.imageId(), null, null, null, null, NOWHERE,
+                null, null, null, model, null, null, null, ManifestSchema.ERROR, error, null, now(), null);
     }
 
     static ManifestRecord failed(ImageTask task, String model, String fingerprint, String sampler, String error,
                                  long elapsedMs) {
         return new ManifestRecord(task.item().id(), task.index(), task.item().prompt(), task.item().classLabel(),
-                task.seed(), null, null, null, NOWHERE, null, null, null, model, fingerprint, sampler,
+                task.item().imageId(), task.seed(), null, null, null, NOWHERE, null, null, null, model, fingerprint, sampler,
                 task.item().sampling(), ManifestSchema.ERROR, error, elapsedMs, now(), null);
     }
 
@@ -39,7 +40,7 @@ record ManifestRecord(String id, Integer imageIndex, String prompt, Integer clas
     static ManifestRecord stored(ImageTask task, GeneratedImage image, ImageStorage.Location location, int pngBytes,
                                  String model, String fingerprint, String sampler, long elapsedMs, byte[] inlinePng) {
         return new ManifestRecord(task.item().id(), task.index(), task.item().prompt(), task.item().classLabel(),
-                task.seed(), image.tokens(), image.tokenHeight(), image.tokenWidth(), location, pngBytes, image.width(),
+                task.item().imageId(), task.seed(), image.tokens(), image.tokenHeight(), image.tokenWidth(), location, pngBytes, image.width(),
                 image.height(), model, fingerprint, sampler, task.item().sampling(), ManifestSchema.OK, null, elapsedMs,
                 now(), inlinePng);
     }
@@ -59,6 +60,7 @@ record ManifestRecord(String id, Integer imageIndex, String prompt, Integer clas
         v.add(imageIndex);
         v.add(prompt);
         v.add(classLabel);
+        v.add(imageId);
         v.add(seed);
         v.add(tokens);
         v.add(tokenHeight);

@@ -36,6 +36,7 @@ public final class ManifestSchema {
                 .add("image_index", DataTypes.IntegerType)
                 .add("prompt", DataTypes.StringType)
                 .add(PlannedRow.CLASS_LABEL, DataTypes.IntegerType)
+                .add(PlannedRow.IMAGE_ID, DataTypes.StringType)
                 .add(GenerationSetting.SEED.key(), DataTypes.LongType)
                 .add("tokens", DataTypes.createArrayType(DataTypes.IntegerType, false))
                 .add("token_height", DataTypes.IntegerType)

@@ -52,7 +52,7 @@ record ModelCheck(String model, ModelLocation location, ModelLimits limits, Stri
     }
 
     private static ModelCheck check(String model, ModelLocation location, Path dir, ModelFiles files) throws IOException {
-        ModelFolder folder = ModelFolder.open(dir);
+        ModelFolder folder = ModelFolder.open(dir).checkPipelineClass();
         int classes = 0;
         if (folder.hasComponent("transformer")
                 && CLASS_TRANSFORMER.equals(folder.config("transformer").path("_class_name").asText())) {

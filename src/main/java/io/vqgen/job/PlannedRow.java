@@ -13,7 +13,8 @@ import java.util.Map;
  * input order (file, row index) and where its id occurs first, and the image indices already {@code ok} in the
  * manifest.
  */
-record PlannedRow(String id, String badIdBytes, String prompt, Long classLabel, Map<GenerationSetting, Object> overrides,
+record PlannedRow(String id, String badIdBytes, String prompt, Long classLabel, String imageId,
+                  Map<GenerationSetting, Object> overrides,
                   String sourceFile, long sourceRow, String firstFile, long firstRow, int[] done) {
 
     static final String ID = "id";
@@ -21,6 +22,8 @@ record PlannedRow(String id, String badIdBytes, String prompt, Long classLabel, 
     static final String BAD_ID_BYTES = "bad_id_bytes";
     static final String PROMPT = "prompt";
     static final String CLASS_LABEL = "class_label";
+    /** The real image a caption describes (MSCOCO's image_id), when the input has the column. */
+    static final String IMAGE_ID = "image_id";
     static final String SOURCE_FILE = "src_file";
     static final String SOURCE_ROW = "src_row";
     static final String FIRST_FILE = "first_file";
@@ -36,7 +39,7 @@ record PlannedRow(String id, String badIdBytes, String prompt, Long classLabel, 
                 overrides.put(setting, r.get(i));
             }
         }
-        return new PlannedRow(r.getAs(ID), r.getAs(BAD_ID_BYTES), r.getAs(PROMPT), r.getAs(CLASS_LABEL), overrides, r.getAs(SOURCE_FILE), r.<Long>getAs(SOURCE_ROW),
+        return new PlannedRow(r.getAs(ID), r.getAs(BAD_ID_BYTES), r.getAs(PROMPT), r.getAs(CLASS_LABEL), r.getAs(IMAGE_ID), overrides, r.getAs(SOURCE_FILE), r.<Long>getAs(SOURCE_ROW),
                 r.getAs(FIRST_FILE), r.<Long>getAs(FIRST_ROW), done.stream().mapToInt(Integer::intValue).toArray());
     }
 

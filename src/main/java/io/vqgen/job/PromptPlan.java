@@ -77,7 +77,10 @@ final class PromptPlan {
                 .add("status", DataTypes.StringType)
                 .add(GenerationSetting.SEED.key(), DataTypes.LongType)
                 .add(FINGERPRINT, DataTypes.StringType)
-                .add(CREATED_AT, DataTypes.TimestampType);
+                .add(CREATED_AT, DataTypes.TimestampType)
+                .add("image_uri", DataTypes.StringType)
+                .add("image_bytes", DataTypes.IntegerType)
+                .add("shard_offset", DataTypes.LongType);
         for (GenerationSetting setting : GenerationSetting.sampling()) {
             s = s.add(setting.key(), ManifestSchema.columnType(setting));
         }
@@ -110,6 +113,9 @@ final class PromptPlan {
                 .cast(DataTypes.StringType).as(PlannedRow.PROMPT));
         columns.add((present.contains(config.classLabelColumn()) ? col(config.classLabelColumn()) : lit(null))
                 .cast(DataTypes.LongType).as(PlannedRow.CLASS_LABEL));
+        // carried into the manifest so that images can be paired with their real counterparts (evaluation)
+        columns.add((present.contains(PlannedRow.IMAGE_ID) ? col(PlannedRow.IMAGE_ID) : lit(null))
+                .cast(DataTypes.StringType).as(PlannedRow.IMAGE_ID));
         for (GenerationSetting setting : GenerationSetting.columns()) {
             String name = setting.key();
             var type = setting.type() == GenerationSetting.Type.DOUBLE ? DataTypes.DoubleType : DataTypes.LongType;

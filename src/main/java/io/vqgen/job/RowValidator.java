@@ -90,7 +90,7 @@ final class RowValidator {
         }
         int[] todo = IntStream.range(0, n).filter(i -> Arrays.stream(row.done()).noneMatch(d -> d == i)).toArray();
         Integer label = limits.classConditional() ? row.classLabel().intValue() : null;
-        return new Verdict(new WorkItem(row.id(), row.prompt(), label, sampling,
+        return new Verdict(new WorkItem(row.id(), row.prompt(), label, row.imageId(), sampling,
                 Seeds.base((Long) seed, config.runSeed(), row.id()), todo), null);
     }
 }

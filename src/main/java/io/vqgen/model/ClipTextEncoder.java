@@ -37,8 +37,8 @@ public final class ClipTextEncoder implements AutoCloseable {
         this.manager = manager;
         long h = config.hiddenSize();
         double eps = config.layerNormEps();
-        tokenEmbedding = new Embedding(weights.take(manager, P + "embeddings.token_embedding.weight", config.vocabSize(), h));
-        positionEmbedding = new Embedding(weights.take(manager, P + "embeddings.position_embedding.weight", config.maxPositionEmbeddings(), h));
+        tokenEmbedding = new Embedding(weights.takeFloat(manager, P + "embeddings.token_embedding.weight", config.vocabSize(), h));
+        positionEmbedding = new Embedding(weights.takeFloat(manager, P + "embeddings.position_embedding.weight", config.maxPositionEmbeddings(), h));
         weights.ignore(P + "embeddings.position_ids"); // int64 buffer = arange(maxPositions); recomputed per call
         layers = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {

@@ -34,10 +34,10 @@ public final class ClipVisionEncoder implements AutoCloseable {
         this.manager = manager;
         int h = config.hiddenSize();
         double eps = config.layerNormEps();
-        classEmbedding = weights.take(manager, P + "embeddings.class_embedding", h);
-        patchEmbedding = weights.take(manager, P + "embeddings.patch_embedding.weight", h, config.numChannels(),
+        classEmbedding = weights.takeFloat(manager, P + "embeddings.class_embedding", h);
+        patchEmbedding = weights.takeFloat(manager, P + "embeddings.patch_embedding.weight", h, config.numChannels(),
                 config.patchSize(), config.patchSize());
-        positionEmbedding = weights.take(manager, P + "embeddings.position_embedding.weight", config.numPositions(), h);
+        positionEmbedding = weights.takeFloat(manager, P + "embeddings.position_embedding.weight", config.numPositions(), h);
         weights.ignore(P + "embeddings.position_ids"); // int64 buffer = arange(positions)
         preLayerNorm = LayerNorm.load(weights, manager, P + "pre_layrnorm", h, eps, true);
         layers = new ArrayList<>();

@@ -23,11 +23,11 @@ final class ImagePositionalEmbeddings {
     /** Row and column embeddings on a gridHeight×gridWidth grid, of which the first {@code count} positions are used. */
     ImagePositionalEmbeddings(StateDict weights, NDManager manager, String prefix, long numEmbeds, long gridHeight,
                               long gridWidth, long count, long dim) {
-        tokens = new Embedding(weights.take(manager, prefix + ".emb.weight", numEmbeds, dim));
+        tokens = new Embedding(weights.takeFloat(manager, prefix + ".emb.weight", numEmbeds, dim));
         this.numEmbeds = numEmbeds;
         try (NDManager scratch = manager.newSubManager()) {
-            NDArray rows = weights.take(scratch, prefix + ".height_emb.weight", gridHeight, dim);
-            NDArray cols = weights.take(scratch, prefix + ".width_emb.weight", gridWidth, dim);
+            NDArray rows = weights.takeFloat(scratch, prefix + ".height_emb.weight", gridHeight, dim);
+            NDArray cols = weights.takeFloat(scratch, prefix + ".width_emb.weight", gridWidth, dim);
             NDArray grid = rows.reshape(gridHeight, 1, dim).add(cols.reshape(1, gridWidth, dim))
                     .reshape(gridHeight * gridWidth, dim);
             positions = count == gridHeight * gridWidth ? grid : grid.get("0:" + count);

@@ -1,7 +1,6 @@
 package io.vqgen.pipeline;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -19,6 +18,7 @@ import io.vqgen.diffusion.VqDiffusionScheduler;
 import io.vqgen.model.ClassTransformer;
 import io.vqgen.model.ClassTransformerConfig;
 import io.vqgen.model.ClipTextEncoder;
+import io.vqgen.model.layers.CudaDevices;
 import io.vqgen.model.Transformer2D;
 import io.vqgen.model.vq.VqModel;
 import io.vqgen.text.ClipTokenizer;
@@ -79,7 +79,7 @@ public final class VqDiffusionPipeline implements AutoCloseable {
      * text side) and checks that they fit together.
      */
     public static VqDiffusionPipeline load(Path modelDir, PipelineOptions options) {
-        ModelFolder folder = ModelFolder.open(modelDir);
+        ModelFolder folder = ModelFolder.open(modelDir).checkPipelineClass();
         LoadOptions load = options.loadOptions();
         checkDeviceAvailable(load.device());
         NDManager manager = NDManager.newBaseManager(load.device());
@@ -124,7 +124,7 @@ public final class VqDiffusionPipeline implements AutoCloseable {
         if (!device.isGpu()) {
             return;
         }
-        int gpus = Engine.getEngine("PyTorch").getGpuCount();
+        int gpus = CudaDevices.count();
         if (device.getDeviceId() >= gpus) {
             throw new PipelineException("device " + device + " is not available: this JVM's PyTorch engine sees " + gpus
                     + " GPU(s) (a CPU-only libtorch or no CUDA device); use --device cpu, or a CUDA libtorch as "
@@ -152,7 +152,7 @@ public final class VqDiffusionPipeline implements AutoCloseable {
                     + ") and be positive");
         }
         StateDict weights = folder.weights(LEARNED_CF, load);
-        NDArray embeddings = weights.take(manager, "embeddings", length, size);
+        NDArray embeddings = weights.takeFloat(manager, "embeddings", length, size);
         weights.checkAllTaken();
         return embeddings;
     }

@@ -50,6 +50,21 @@ public final class ModelFolder {
         return modelIndex;
     }
 
+    /** The only pipeline class vqgen runs (the research release's models convert to it too). */
+    public static final String PIPELINE = "VQDiffusionPipeline";
+
+    /**
+     * @throws WeightsException when model_index.json names another pipeline (say a Stable Diffusion folder): its
+     *                          components would load as VQ-Diffusion ones and fail somewhere less clear
+     */
+    public ModelFolder checkPipelineClass() {
+        if (!PIPELINE.equals(pipelineClass())) {
+            throw new WeightsException(dir.resolve("model_index.json") + ": names pipeline '" + pipelineClass()
+                    + "', expected " + PIPELINE + " (a VQ-Diffusion model folder)");
+        }
+        return this;
+    }
+
     /** The pipeline class named by model_index.json, e.g. "VQDiffusionPipeline". */
     public String pipelineClass() {
         return modelIndex.path("_class_name").asText("");

@@ -21,7 +21,6 @@ import java.util.TreeSet;
  * what the configs imply, and the components' configs with each other.
  */
 public final class ModelInspector {
-    private static final String PIPELINE = "VQDiffusionPipeline";
     private static final List<String> REQUIRED = List.of("transformer", "text_encoder", "tokenizer", "vqvae", "scheduler");
     /** A class-conditional model converted from the research release has no text side. */
     private static final List<String> REQUIRED_CLASS_CONDITIONAL = List.of("transformer", "vqvae", "scheduler");
@@ -47,8 +46,9 @@ public final class ModelInspector {
     }
 
     private ModelReport run() {
-        if (!PIPELINE.equals(folder.pipelineClass())) {
-            problems.add("model_index.json names pipeline '" + folder.pipelineClass() + "', expected " + PIPELINE);
+        if (!ModelFolder.PIPELINE.equals(folder.pipelineClass())) {
+            problems.add("model_index.json names pipeline '" + folder.pipelineClass() + "', expected "
+                    + ModelFolder.PIPELINE);
         }
         Map<String, List<String>> listed = folder.components();
         List<String> transformer = listed.getOrDefault("transformer", List.of());

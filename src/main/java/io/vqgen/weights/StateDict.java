@@ -133,7 +133,10 @@ public final class StateDict {
         return toNDArray(manager, t, target);
     }
 
-    /** A floating-point weight in the target float type; an integer or bool tensor under this name is an error. */
+    /**
+     * A floating-point weight in the target float type. An integer or bool tensor under this name is refused here, at
+     * load, naming the file: it would only fail (or compute nonsense) at the first generation.
+     */
     public NDArray takeFloat(NDManager manager, String name, long... expectedShape) {
         return take(manager, name, options.floatType(), expectedShape);
     }

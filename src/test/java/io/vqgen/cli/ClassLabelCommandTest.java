@@ -103,7 +103,8 @@ class ClassLabelCommandTest {
         r = run("generate", "--model", model.toString(), "--class-label", "1", "--prompt", "a dog", "--out",
                 tmp.resolve("x").toString());
         assertEquals("2", r[0]);
-        assertTrue(r[2].contains("give either --prompt (text-to-image models) or --class-label"), r[2]);
+        assertTrue(r[2].contains("give either prompts (--prompt TEXT or --prompts-file FILE, text-to-image models) or "
+                + "--class-label N"), r[2]);
         r = run("generate", "--model", "sample-data/model", "--class-label", "1", "--steps", "2", "--out",
                 tmp.resolve("x").toString());
         assertEquals("2", r[0]);

@@ -131,7 +131,8 @@ class GenerateOutputsTest {
         Path empty = Files.writeString(tmp.resolve("empty.txt"), "\n  \n");
         assertBad("--prompts-file " + empty + ": no prompts (", "--prompts-file", empty.toString(), "--out",
                 out.toString());
-        assertBad("no prompts: give --prompt TEXT (repeatable) or --prompts-file FILE", "--out", out.toString());
+        assertBad("give either prompts (--prompt TEXT or --prompts-file FILE, text-to-image models) or --class-label N "
+                + "(class-conditional models), at least one, not both", "--out", out.toString());
         assertBad("--batch-size must be 0 (one call) or more, got -1", "--prompt", "a", "--batch-size", "-1", "--out",
                 out.toString());
     }

@@ -89,11 +89,11 @@ class EvalJobTest {
         v[schema.fieldIndex("image_uri")] = uri;
         v[schema.fieldIndex("status")] = status;
         v[schema.fieldIndex("error")] = error;
-        v[schema.fieldIndex("image_id")] = imageId;
+        v[schema.fieldIndex("image_id")] = String.valueOf(imageId);
         return RowFactory.create(v);
     }
 
-    private static final StructType MANIFEST = ManifestSchema.of(false).add("image_id", DataTypes.LongType);
+    private static final StructType MANIFEST = ManifestSchema.of(false);
 
     private static Result eval(String... keyValues) throws IOException {
         Path job = Files.createTempFile(tmp, "eval", ".properties");

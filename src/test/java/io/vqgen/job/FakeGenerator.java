@@ -44,6 +44,9 @@ public final class FakeGenerator implements ImageGenerator {
     static final AtomicLong CRASH_AFTER = new AtomicLong(Long.MAX_VALUE);
     /** After crashing once, work again (a task that Spark retries succeeds). */
     static volatile boolean crashOnce;
+    /** While set, every generate call waits (a run kept in progress); {@link #WAITING} says one is waiting. */
+    static final java.util.concurrent.atomic.AtomicBoolean BLOCKED = new java.util.concurrent.atomic.AtomicBoolean();
+    static final java.util.concurrent.atomic.AtomicBoolean WAITING = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Not an Exception, so the job's batch retry does not catch it: the task (and the run) fails. */
     static final class SimulatedCrash extends Error {
@@ -61,6 +64,8 @@ public final class FakeGenerator implements ImageGenerator {
     }
 
     static void reset() {
+        BLOCKED.set(false);
+        WAITING.set(false);
         CALLS.clear();
         CRASH_AFTER.set(Long.MAX_VALUE);
         crashOnce = false;
@@ -83,6 +88,15 @@ public final class FakeGenerator implements ImageGenerator {
     @Override
     public List<GeneratedImage> generate(SamplingOptions sampling, List<ImageRequest> images) {
         int total = images.size();
+        while (BLOCKED.get()) {
+            WAITING.set(true);
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while blocked", e);
+            }
+        }
         CALLS.add(total);
         for (ImageRequest r : images) {
             if (r.prompt().contains("[fail]")) {

@@ -140,7 +140,7 @@ class GenerateJobCliTest {
         PrintWriter sink = new PrintWriter(new StringWriter(), true);
         StringWriter err = new StringWriter();
         assertEquals(2, GenerateJob.run(new String[] {}, sink, new PrintWriter(err, true)));
-        assertEquals("usage: GenerateJob JOBFILE [--set key=value ...] [--dry-run [--json]]\n", err.toString());
+        assertEquals("usage: GenerateJob JOBFILE [--set key=value ...] [--dry-run] [--json]\n", err.toString());
         assertEquals(0, GenerateJob.run(new String[] {jobFile.toString(), "--set", "output=" + tmp.resolve("submit")},
                 sink, sink));
         assertTrue(Files.isRegularFile(tmp.resolve("submit/images/c1/0.png")));

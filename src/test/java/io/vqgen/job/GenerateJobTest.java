@@ -91,7 +91,8 @@ class GenerateJobTest {
                 new Expected("a5", "[oom] needs a batch of one", Seeds.derivedBase(77, "a5"), 3, base),
                 new Expected("c1", "a lighthouse on a rocky coast", Seeds.derivedBase(77, "c1"), 1, base));
         Dataset<Row> table = JobTestSupport.spark().read().parquet(out + "/manifest");
-        assertEquals(List.of("id string", "image_index int", "prompt string", "seed bigint", "tokens array<int>",
+        assertEquals(List.of("id string", "image_index int", "prompt string", "class_label int", "image_id string",
+                        "seed bigint", "tokens array<int>",
                         "token_height int", "token_width int", "image_uri string", "file_name string",
                         "shard_member string", "shard_offset bigint", "image_bytes int", "width int", "height int",
                         "model string", "model_fingerprint string", "sampler string", "steps int",

@@ -68,4 +68,53 @@ class HostileInputJobTest {
         assertTrue(errors.get(0).startsWith("id is not valid UTF-8 (bytes fe, file:" + input + " row 1)"), errors.get(0));
         assertTrue(errors.get(1).startsWith("id is not valid UTF-8 (bytes ff, file:" + input + " row 0)"), errors.get(1));
     }
+
+    @Test
+    void aBogusSparkMasterIsABadJobValue() throws IOException {
+        Path job = java.nio.file.Files.writeString(tmp.resolve("job.properties"), "input=" + tmp.resolve("in")
+                + "\noutput=" + tmp.resolve("out") + "\nmodel=" + model + "\nspark.master=bogus://x\n");
+        java.io.StringWriter err = new java.io.StringWriter();
+        int status = GenerateJob.run(job, List.of(), new java.io.PrintWriter(new java.io.StringWriter()),
+                new java.io.PrintWriter(err, true));
+        assertEquals(2, status, err.toString());
+        assertEquals("vqgen run: spark.master: 'bogus://x' is not a Spark master URL (expected local, local[*], "
+                + "local[N], spark://HOST:PORT, yarn or k8s://https://HOST:PORT)", err.toString().strip());
+    }
+
+    /** Resume trusts the manifest unless verify_outputs is set: then a deleted or cut PNG is made again. */
+    @Test
+    void verifyOutputsRemakesImagesThatAreMissingOrCut() throws IOException {
+        Path input = JobTestSupport.prompts(tmp.resolve("in.parquet"), JobTestSupport.row("a", "a red bus"),
+                JobTestSupport.row("b", "a cat"), JobTestSupport.row("c", "a dog"));
+        Path out = tmp.resolve("out");
+        assertEquals(3, run(job(input, out, model)).imagesOk());
+        java.nio.file.Files.delete(out.resolve("images/a/0.png"));
+        byte[] png = java.nio.file.Files.readAllBytes(out.resolve("images/b/0.png"));
+        java.nio.file.Files.write(out.resolve("images/b/0.png"), java.util.Arrays.copyOf(png, png.length / 2));
+
+        FakeGenerator.reset();
+        assertEquals(0, run(job(input, out, model)).imagesOk(), "by default resume trusts the manifest");
+        assertTrue(FakeGenerator.CALLS.isEmpty());
+        RunSummary verified = run(job(input, out, model, "verify_outputs", "true"));
+        assertEquals(2, verified.imagesOk(), "a and b made again, c left alone");
+        assertEquals(png.length, java.nio.file.Files.size(out.resolve("images/b/0.png")));
+        assertTrue(java.nio.file.Files.isRegularFile(out.resolve("images/a/0.png")));
+    }
+
+    /** MSCOCO prompt tables carry the real image's id: the manifest keeps it, to pair generated with real images. */
+    @Test
+    void theInputsImageIdReachesTheManifest() throws IOException {
+        Path jsonl = java.nio.file.Files.writeString(tmp.resolve("coco.jsonl"),
+                "{\"id\": \"42\", \"prompt\": \"a kite\"}\n");
+        Path plain = tmp.resolve("plain.parquet");
+        PromptsFile.convert(jsonl, plain);
+        org.apache.spark.sql.SparkSession spark = JobTestSupport.spark();
+        Path withImageId = tmp.resolve("coco");
+        spark.read().parquet(plain.toString()).withColumn("image_id", org.apache.spark.sql.functions.lit(391895L))
+                .write().parquet(withImageId.toString());
+        Path out = tmp.resolve("out");
+        run(job(withImageId, out, model));
+        Row r = okImages(manifest(out.toString())).get("42#0");
+        assertEquals("391895", r.getAs("image_id"));
+    }
 }

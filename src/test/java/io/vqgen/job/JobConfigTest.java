@@ -118,10 +118,11 @@ class JobConfigTest {
     void everyBadSettingIsNamed() {
         assertEquals("job file j: missing required key 'model' (a diffusers VQ-Diffusion model folder with model_index.json)",
                 assertThrows(JobException.class, () -> JobConfig.of(Map.of("input", "i", "output", "o"), "job file j")).getMessage());
-        assertEquals("job file j: unknown key 'step' (known keys: input, output, model, model_cache_dir, id_column,"
-                + " prompt_column, num_images, steps, guidance_scale, truncation_rate, noise, infer_speed, prior_rule,"
-                + " prior_weight, run_seed, batch_size, partitions, rows_per_commit, device, dtype, inline_images,"
-                + " overwrite, run_id, generator, and any spark.* key)", error("step", "3"));
+        assertEquals("job file j: unknown key 'step' (known keys: " + String.join(", ", JobConfig.DEFAULTS.keySet())
+                + ", and any spark.* key)", error("step", "3"));
+        assertTrue(JobConfig.DEFAULTS.keySet().containsAll(java.util.List.of("input", "output", "model", "steps",
+                "guidance_scale", "truncation_rate", "noise", "infer_speed", "prior_rule", "prior_weight", "num_images")),
+                "every per-image setting with a job key is a key: " + JobConfig.DEFAULTS.keySet());
         assertEquals("job file j: steps: 'many' is not a whole number (at least 1, at most the model's "
                 + "num_train_timesteps)", error("steps", "many"));
         assertEquals("job file j: steps 0 is out of range (at least 1, at most the model's num_train_timesteps)",
@@ -155,7 +156,7 @@ class JobConfigTest {
         assertEquals("job file " + missing + ": not found",
                 assertThrows(JobException.class, () -> JobConfig.load(missing, List.of())).getMessage());
         Path file = Files.writeString(tmp.resolve("j.properties"), "input=i\noutput=o\nmodel=m\n");
-        assertEquals("--set 'steps': expected key=value",
+        assertEquals("--set: an argument of 5 characters without '=' (expected key=value; the argument is not shown: it may hold a secret)",
                 assertThrows(JobException.class, () -> JobConfig.load(file, List.of("steps"))).getMessage());
         assertEquals("job file " + file + " with --set: steps: 'x' is not a whole number (at least 1, at most the "
                         + "model's num_train_timesteps)",

@@ -37,7 +37,7 @@ public final class AdaLayerNorm implements TimestepNorm {
     public static NDList tables(StateDict weights, NDManager manager, String prefix, long numEmbeds, long dim,
                                 boolean meanRow) {
         try (NDManager scratch = manager.newSubManager()) {
-            NDArray emb = weights.take(scratch, prefix + ".emb.weight", numEmbeds, dim);
+            NDArray emb = weights.takeFloat(scratch, prefix + ".emb.weight", numEmbeds, dim);
             if (meanRow) {
                 emb = emb.concat(emb.mean(new int[] {0}, true), 0);
             }

@@ -26,7 +26,7 @@ public final class LayerNorm {
         if (!affine) {
             return withoutAffine(manager, dim, eps, weights.options().floatType());
         }
-        return new LayerNorm(weights.take(manager, prefix + ".weight", dim), weights.take(manager, prefix + ".bias", dim), (float) eps);
+        return new LayerNorm(weights.takeFloat(manager, prefix + ".weight", dim), weights.takeFloat(manager, prefix + ".bias", dim), (float) eps);
     }
 
     private static LayerNorm withoutAffine(NDManager manager, long dim, double eps, DataType type) {

@@ -19,8 +19,8 @@ public final class Linear {
 
     /** Binds {@code prefix.weight} [out,in] and, when {@code withBias}, {@code prefix.bias} [out]. */
     public static Linear load(StateDict weights, NDManager manager, String prefix, long in, long out, boolean withBias) {
-        NDArray w = weights.take(manager, prefix + ".weight", out, in);
-        NDArray b = withBias ? weights.take(manager, prefix + ".bias", out) : null;
+        NDArray w = weights.takeFloat(manager, prefix + ".weight", out, in);
+        NDArray b = withBias ? weights.takeFloat(manager, prefix + ".bias", out) : null;
         return new Linear(w, b);
     }
 
