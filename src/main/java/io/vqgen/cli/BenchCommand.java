@@ -30,7 +30,8 @@ import java.util.stream.Collectors;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark the pipeline: for each batch size (images of one prompt, as diffusers' "
                 + "num_images_per_prompt), seconds for text encoding, per denoising network call and for VQ "
-                + "decoding, images/s, and peak native (RSS) and heap memory.",
+                + "decoding, images/s, peak native (RSS) and heap memory, and on a GPU the device memory in use after the "
+                + "runs (libtorch's caching allocator keeps what calls reserved: their peak, plus the weights).",
             "A warm-up run precedes the timed runs; figures are medians. Nothing is asserted: machines are noisy."})
 public final class BenchCommand implements Callable<Integer> {
     @Mixin
@@ -103,7 +104,8 @@ public final class BenchCommand implements Callable<Integer> {
                         pipeline.tokenHeight(), pipeline.tokenWidth(), device.device, device.dtype,
                         threads == null ? "default" : threads, sampler, settings.entrySet().stream()
                                 .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));
-                out.println("batch  text_s  calls  per_call_s  denoise_s  decode_s  total_s  images/s  peak_rss_MiB  peak_heap_MiB");
+                out.println("batch  text_s  calls  per_call_s  denoise_s  decode_s  total_s  images/s  peak_rss_MiB  peak_heap_MiB"
+                        + "  device_MiB");
             }
             run(pipeline, options.withSteps(Math.min(warmupSteps, options.steps())), seed, 1);
             List<Map<String, Object>> rows = new ArrayList<>();
@@ -116,6 +118,8 @@ public final class BenchCommand implements Callable<Integer> {
                 Measure m = measures[runs / 2];
                 long rss = peakRssMiB();
                 long heap = peakHeapMiB();
+                java.util.OptionalLong deviceBytes = pipeline.deviceMemoryUsed();
+                Long deviceMiB = deviceBytes.isPresent() ? deviceBytes.getAsLong() >> 20 : null;
                 if (json) {
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("batch", batch);
@@ -128,10 +132,12 @@ public final class BenchCommand implements Callable<Integer> {
                     row.put("images_per_s", batch / m.total);
                     row.put("peak_rss_mib", rss);
                     row.put("peak_heap_mib", heap);
+                    row.put("device_mib", deviceMiB);
                     rows.add(row);
                 } else {
-                    out.printf("%5d  %6.3f  %5d  %10.4f  %9.3f  %8.3f  %7.3f  %8.3f  %12d  %13d%n", batch, m.text,
-                            m.calls, m.denoise / m.calls, m.denoise, m.decode, m.total, batch / m.total, rss, heap);
+                    out.printf("%5d  %6.3f  %5d  %10.4f  %9.3f  %8.3f  %7.3f  %8.3f  %12d  %13d  %10s%n", batch,
+                            m.text, m.calls, m.denoise / m.calls, m.denoise, m.decode, m.total, batch / m.total, rss,
+                            heap, deviceMiB == null ? "-" : deviceMiB.toString());
                     out.flush();
                 }
             }

@@ -292,6 +292,16 @@ public final class VqDiffusionPipeline implements AutoCloseable {
         return autoBatchSize;
     }
 
+    /**
+     * On a GPU, the device memory in use (cudaMemGetInfo, the whole device): libtorch's caching allocator keeps what
+     * calls reserved, so after calls this is their peak reservation plus the weights. Empty on the CPU.
+     */
+    public java.util.OptionalLong deviceMemoryUsed() {
+        Device device = manager.getDevice();
+        return device.getDeviceType().equals(Device.Type.CPU) ? java.util.OptionalLong.empty()
+                : java.util.OptionalLong.of(DeviceMemory.used(device));
+    }
+
     private List<ImageRequest> probeRequests(int batch) {
         List<ImageRequest> out = new ArrayList<>(batch);
         for (int i = 0; i < batch; i++) {

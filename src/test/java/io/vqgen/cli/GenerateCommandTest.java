@@ -193,9 +193,10 @@ class GenerateCommandTest {
         assertTrue(lines.get(1).startsWith("batch  text_s  calls  per_call_s"), lines.get(1));
         for (int b = 1; b <= 2; b++) {
             String[] cells = lines.get(1 + b).strip().split("\\s+");
-            assertEquals(10, cells.length, lines.get(1 + b));
+            assertEquals(11, cells.length, lines.get(1 + b));
             assertEquals(String.valueOf(b), cells[0]);
             assertEquals("2", cells[2], "network calls = steps");
+            assertEquals("-", cells[10], "no device memory column on the CPU");
         }
     }
 
