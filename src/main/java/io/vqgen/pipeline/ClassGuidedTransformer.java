@@ -13,28 +13,30 @@ import io.vqgen.model.ClassTransformer;
  */
 final class ClassGuidedTransformer implements DenoisingModel {
     private final ClassTransformer transformer;
-    private final long[] labels;
+    /** int64 [B]: each image's class, uploaded once per sampling call. */
+    private final NDArray conditional;
+    /** int64 [B]: the unconditional label for every image; null without guidance. */
+    private final NDArray unconditional;
     private final double guidanceScale;
-    private final boolean guided;
 
-    ClassGuidedTransformer(ClassTransformer transformer, long[] labels, double guidanceScale, boolean guided) {
+    /** @param call the sampling call's manager, on the model's device: the labels live there for the call */
+    ClassGuidedTransformer(ClassTransformer transformer, NDManager call, long[] labels, double guidanceScale,
+                           boolean guided) {
         this.transformer = transformer;
-        this.labels = labels.clone();
+        this.conditional = call.create(labels);
+        long[] none = new long[labels.length];
+        java.util.Arrays.fill(none, transformer.config().unconditionalLabel());
+        this.unconditional = guided ? call.create(none) : null;
         this.guidanceScale = guidanceScale;
-        this.guided = guided;
     }
 
     @Override
     public NDArray logPx0(NDArray tokens, int t) {
-        NDManager manager = tokens.getManager();
-        NDArray conditional = manager.create(labels).toDevice(tokens.getDevice(), false);
-        if (!guided) {
+        if (unconditional == null) {
             return transformer.logPx0(tokens, conditional, t);
         }
-        long[] none = new long[labels.length];
-        java.util.Arrays.fill(none, transformer.config().unconditionalLabel());
-        NDArray unconditional = manager.create(none).toDevice(tokens.getDevice(), false);
-        long batch = labels.length;
+        NDManager manager = tokens.getManager();
+        long batch = conditional.size();
         NDArray both = transformer.pairedLogPx0(tokens, unconditional, conditional, t);
         both.attach(manager);
         return Guidance.combine(both.get("0:" + batch), both.get(batch + ":"), guidanceScale);

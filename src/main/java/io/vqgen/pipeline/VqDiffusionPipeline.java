@@ -343,7 +343,7 @@ public final class VqDiffusionPipeline implements AutoCloseable {
             DenoisingModel model;
             if (classTransformer != null) {
                 long[] labels = images.stream().mapToLong(ImageRequest::classLabel).toArray();
-                model = new ClassGuidedTransformer(classTransformer, labels, sampling.guidanceScale(),
+                model = new ClassGuidedTransformer(classTransformer, scope, labels, sampling.guidanceScale(),
                         sampling.usesGuidance());
             } else {
                 NDArray conditional = prompts.conditional(scope, texts);
