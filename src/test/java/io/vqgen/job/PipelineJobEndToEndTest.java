@@ -43,6 +43,33 @@ class PipelineJobEndToEndTest {
     private record Expected(String id, String prompt, long seed, int index, SamplingOptions sampling) {
     }
 
+    /**
+     * batch_size=auto: the executor measures its pipeline once and batches by it; with per-image noise the images are
+     * exactly what the pipeline makes alone, whatever batch it chose.
+     */
+    @Test
+    void batchSizeAutoSizesOnTheExecutorAndMakesTheSameImages() throws IOException {
+        Path input = JobTestSupport.prompts(tmp.resolve("in/auto.parquet"),
+                row("a1", "a red bus on a street"),
+                "{\"id\": \"a2\", \"prompt\": \"two cats\", \"seed\": 77, \"num_images\": 2}");
+        Path out = tmp.resolve("auto-out");
+        JobConfig job = JobTestSupport.job(input, out, MODEL, "generator", JobConfig.DEFAULT_GENERATOR,
+                "steps", "3", "batch_size", "auto", "partitions", "1", "run_seed", "9", "device", "cpu");
+        assertTrue(job.autoBatchSize());
+
+        RunSummary summary = JobTestSupport.run(job);
+
+        assertEquals(3, summary.imagesOk());
+        Map<String, Row> ok = okImages(JobTestSupport.manifest(out.toString()));
+        try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(MODEL, PipelineOptions.cpu())) {
+            GeneratedImage alone = pipeline.generate(job.sampling(), List.of(ImageRequest.of("two cats", 78))).get(0);
+            Row r = ok.get("a2#1");
+            assertNotNull(r, ok.keySet().toString());
+            int[] tokens = r.getList(r.fieldIndex("tokens")).stream().mapToInt(x -> (Integer) x).toArray();
+            assertArrayEquals(alone.tokens(), tokens);
+        }
+    }
+
     @Test
     void realPipelineThroughTheJobMakesWhatTheCliMakes() throws IOException {
         Path input = JobTestSupport.prompts(tmp.resolve("in/prompts.parquet"),
