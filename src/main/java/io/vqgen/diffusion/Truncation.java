@@ -96,10 +96,15 @@ public final class Truncation {
      * images at a time ({@value #DEVICE_PIECE_ELEMENTS} elements) so that the temporaries of a large batch stay bounded.
      */
     static NDArray sortThresholds(NDArray logp, float rate) {
+        return sortThresholds(logp, rate, DEVICE_PIECE_ELEMENTS);
+    }
+
+    /** {@link #sortThresholds(NDArray, float)} in pieces of whole images of at most {@code pieceElements} (at least one image). */
+    static NDArray sortThresholds(NDArray logp, float rate, long pieceElements) {
         NDManager m = logp.getManager();
         long batch = logp.getShape().get(0);
         long classes = logp.getShape().get(1);
-        long images = Math.max(1, DEVICE_PIECE_ELEMENTS / (classes * logp.getShape().get(2)));
+        long images = Math.max(1, pieceElements / (classes * logp.getShape().get(2)));
         NDList pieces = new NDList();
         for (long b = 0; b < batch; b += images) {
             try (NDManager scope = m.newSubManager()) {

@@ -52,6 +52,21 @@ class TruncationTest {
         }
     }
 
+    /** The device strategy sorts a large batch a few whole images at a time: the same thresholds as in one piece. */
+    @Test
+    void sortingInPiecesGivesTheSameThresholds() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(5);
+            NDArray logp = m.randomNormal(0, 6, new Shape(5, 512, 16), DataType.FLOAT32).logSoftmax(1);
+            float[] whole = Truncation.sortThresholds(logp, 0.86f, Long.MAX_VALUE).toFloatArray();
+            for (long piece : new long[] {1, 512 * 16, 2 * 512 * 16, 3 * 512 * 16 - 1}) {
+                NDArray pieces = Truncation.sortThresholds(logp, 0.86f, piece);
+                assertEquals(new Shape(5, 1, 16), pieces.getShape());
+                assertArrayEquals(whole, pieces.toFloatArray(), "pieces of " + piece + " elements");
+            }
+        }
+    }
+
     @Test
     void rateOneStillDropsTheTailOfPeakedColumns() {
         try (NDManager m = NDManager.newBaseManager()) {
