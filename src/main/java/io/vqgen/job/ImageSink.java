@@ -1,10 +1,5 @@
 package io.vqgen.job;
 
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-
 import io.vqgen.pipeline.SamplingOptions;
 
 import java.io.IOException;
@@ -16,20 +11,21 @@ import java.util.Map;
 /**
  * Encodes and stores a batch's images through Hadoop FileSystem (file://, s3a://, hdfs://, …) and turns every
  * outcome into its manifest record. An image always goes to the same object name, so a retried task or a
- * rerun overwrites rather than duplicates. A failed write becomes that image's error record.
+ * rerun overwrites rather than duplicates. An image is stored whole or not at all ({@link OutputFiles}); a failed
+ * write (a full disk included) becomes that image's error record, and a rerun makes it again.
  */
 final class ImageSink {
     private final OutputLayout layout;
-    private final Configuration hadoopConf;
+    private final OutputFiles files;
     private final ImageGenerator generator;
     private final String model;
     private final String fingerprint;
     private final boolean inline;
     private final Map<SamplingOptions, String> samplers = new HashMap<>();
 
-    ImageSink(OutputLayout layout, Configuration hadoopConf, ImageGenerator generator, String model, boolean inline) {
+    ImageSink(OutputLayout layout, OutputFiles files, ImageGenerator generator, String model, boolean inline) {
         this.layout = layout;
-        this.hadoopConf = hadoopConf;
+        this.files = files;
         this.generator = generator;
         this.model = model;
         this.fingerprint = generator.identity().fingerprint();
@@ -53,11 +49,7 @@ final class ImageSink {
         String uri = layout.image(g.task().item().id(), g.task().index());
         try {
             byte[] png = generator.encodePng(g.image());
-            Path path = new Path(uri);
-            FileSystem fs = path.getFileSystem(hadoopConf);
-            try (FSDataOutputStream out = fs.create(path, true)) {
-                out.write(png);
-            }
+            files.write(uri, png);
             return ManifestRecord.stored(g.task(), g.image(), uri, model, fingerprint, sampler(g.task()), g.elapsedMs(),
                     inline ? png : null);
         } catch (IOException | RuntimeException e) {

@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -95,6 +96,7 @@ public final class JobRunner {
         JobMetrics metrics = JobMetrics.register(sc);
         Broadcast<SerializableConfiguration> conf = SerializableConfiguration.broadcast(sc, hadoopConf);
         Progress progress = new Progress();
+        OutputFiles files = outputFiles(layout, job.runId(), hadoopConf);
         try {
             Row counts = rows.agg(count(lit(1)), sum(when(col(PromptPlan.TODO), 1L).otherwise(0L))).first();
             progress.inputRows = counts.getLong(0);
@@ -113,13 +115,14 @@ public final class JobRunner {
                         .write().mode(SaveMode.Append).parquet(layout.manifestPartition(job.runId()));
                 LOG.info("run {}: commit {} of {} done", job.runId(), c + 1, progress.commits);
             }
-            RunSummary summary = summarize(spark, job, layout, started, progress, metrics, "succeeded", null);
+            RunSummary summary = summarize(spark, job, layout, files, started, progress, metrics, "succeeded", null);
             LOG.info(summary.describe());
             return summary;
         } catch (Exception e) {
             // Spark's own failures are checked SparkExceptions: record every failure, then rethrow it as it is.
             try {
-                summarize(spark, job, layout, started, progress, metrics, "failed", ErrorText.of(rootCause(e)));
+                summarize(spark, job, layout, files, started, progress, metrics, "failed",
+                        failure(e, layout.root()));
             } catch (RuntimeException second) {
                 e.addSuppressed(second);
             }
@@ -128,7 +131,39 @@ public final class JobRunner {
             sc.setJobDescription(null);
             rows.unpersist();
             conf.unpersist();
+            try {
+                Leftovers.removeOwn(layout, job.runId(), hadoopConf);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("run {}: cannot delete its staging folder: {}", job.runId(), ErrorText.of(e));
+            }
         }
+    }
+
+    /** The run's file writer; first deletes what runs stopped mid-way left. */
+    private static OutputFiles outputFiles(OutputLayout layout, String runId, Configuration hadoopConf) {
+        try {
+            Leftovers.removeOthers(layout, runId, hadoopConf);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("run {}: cannot delete what stopped runs left: {}", runId, ErrorText.of(e));
+        }
+        try {
+            return OutputFiles.of(layout, runId, hadoopConf);
+        } catch (IOException e) {
+            throw new JobException("output " + layout.root() + ": cannot write there (" + ErrorText.of(e) + ")", e);
+        }
+    }
+
+    /**
+     * One line saying why a run failed: a full disk names the output (whatever part of the run hit it: an image, the
+     * manifest, a Spark file, the summary); anything else is its innermost cause.
+     */
+    static String failure(Throwable e, String output) {
+        String full = DiskFull.reason(e);
+        if (full != null) {
+            return "output " + output + ": disk full (" + full + "); what was committed stays: free some space and"
+                    + " rerun to resume";
+        }
+        return ErrorText.of(rootCause(e));
     }
 
     private static final class Progress {
@@ -205,8 +240,9 @@ public final class JobRunner {
                 + "--set overwrite=true to make them again with these settings");
     }
 
-    private static RunSummary summarize(SparkSession spark, JobConfig job, OutputLayout layout, Instant started,
-                                        Progress progress, JobMetrics metrics, String status, String error) {
+    private static RunSummary summarize(SparkSession spark, JobConfig job, OutputLayout layout, OutputFiles files,
+                                        Instant started, Progress progress, JobMetrics metrics, String status,
+                                        String error) {
         Map<String, Long> counts = new HashMap<>();
         String partition = layout.manifestPartition(job.runId());
         if (exists(partition, spark.sparkContext().hadoopConfiguration())) {
@@ -225,9 +261,10 @@ public final class JobRunner {
                 wall > 0 ? ok / wall : 0, layout.images(), layout.manifest(), layout.summary(job.runId()),
                 job.maskedSettings());
         try {
-            summary.write(spark.sparkContext().hadoopConfiguration());
+            summary.write(files);
         } catch (IOException e) {
-            throw new JobException("output " + layout.summary(job.runId()) + ": cannot write the run summary ("
+            // not a bad input (exit 2): the run's work is committed, and a rerun writes a summary again
+            throw new UncheckedIOException("output " + layout.summary(job.runId()) + ": cannot write the run summary ("
                     + ErrorText.of(e) + ")", e);
         }
         return summary;
