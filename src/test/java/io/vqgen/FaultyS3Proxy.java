@@ -31,9 +31,10 @@ import java.util.regex.Pattern;
  * <p>
  * One request per client connection: the request head is forwarded with {@code Connection: close}, then bytes are
  * pumped both ways until the server closes, so no keep-alive parsing is needed (the client opens a new connection
- * for its next request). Bodies are counted in bytes as they travel, whatever their framing: the AWS SDK (2.35,
- * as S3A configures it) sends a PUT body with a {@code Content-Length} and no chunked transfer encoding, which
- * {@link #requests()} shows for each request.
+ * for its next request). Bodies are counted in bytes as they travel on the wire, whatever their framing. Over
+ * plain HTTP, S3A's AWS SDK (2.35) sends a PUT body with {@code Expect: 100-continue}, a {@code Content-Length} and
+ * {@code Content-Encoding: aws-chunked} (signed chunks: {@code x-amz-decoded-content-length} is the object's size),
+ * never with chunked transfer encoding; {@link #requests()} keeps those headers of every request.
  */
 public final class FaultyS3Proxy implements AutoCloseable {
     /** What a rule does to a request it matches. */
@@ -86,8 +87,9 @@ public final class FaultyS3Proxy implements AutoCloseable {
      * Applies {@code fault} to the next {@code times} requests whose method is {@code method} ("*" for any) and
      * whose request target (path and query, e.g. {@code /bucket/out/images/a/0.png?uploadId=1}) contains a match of
      * {@code target}. Rules are tried in the order they were added; a used-up rule no longer matches.
+     * {@code injected} counts the faults that happened (a reset needs a body long enough to cut).
      */
-    public record Rule(Fault fault, String method, Pattern target, AtomicInteger remaining) {
+    public record Rule(Fault fault, String method, Pattern target, AtomicInteger remaining, AtomicInteger injected) {
         boolean take(String requestMethod, String requestTarget) {
             if (!(method.equals("*") || method.equalsIgnoreCase(requestMethod))
                     || !target.matcher(requestTarget).find()) {
@@ -139,7 +141,7 @@ public final class FaultyS3Proxy implements AutoCloseable {
     }
 
     public Rule inject(Fault fault, String method, String target, int times) {
-        Rule rule = new Rule(fault, method, Pattern.compile(target), new AtomicInteger(times));
+        Rule rule = new Rule(fault, method, Pattern.compile(target), new AtomicInteger(times), new AtomicInteger());
         rules.add(rule);
         return rule;
     }
@@ -198,17 +200,18 @@ public final class FaultyS3Proxy implements AutoCloseable {
             String[] requestLine = text.substring(0, text.indexOf("\r\n")).split(" ");
             String method = requestLine[0];
             String target = requestLine.length > 1 ? requestLine[1] : "";
-            Fault fault = null;
-            for (Rule rule : rules) {
-                if (rule.take(method, target)) {
-                    fault = rule.fault();
+            Rule rule = null;
+            for (Rule r : rules) {
+                if (r.take(method, target)) {
+                    rule = r;
                     break;
                 }
             }
+            Fault fault = rule == null ? null : rule.fault();
             requests.add(new Request(method, target, framing(text), fault == null ? null : fault.kind()));
             if (fault instanceof ErrorResponse error) {
                 respond(client, in, method, target, error);
-                count(error);
+                count(rule);
                 return;
             }
             try (Socket upstream = new Socket(InetAddress.getLoopbackAddress(), upstreamPort)) {
@@ -216,9 +219,9 @@ public final class FaultyS3Proxy implements AutoCloseable {
                 OutputStream toServer = upstream.getOutputStream();
                 toServer.write(withConnectionClose(text).getBytes(StandardCharsets.ISO_8859_1));
                 toServer.flush();
-                Fault requestFault = fault;
-                threads.execute(() -> pumpRequest(in, toServer, client, upstream, requestFault));
-                pumpResponse(upstream.getInputStream(), client.getOutputStream(), fault);
+                Rule applied = rule;
+                threads.execute(() -> pumpRequest(in, toServer, client, upstream, applied));
+                pumpResponse(upstream.getInputStream(), client.getOutputStream(), applied);
             }
         } catch (IOException e) {
             // the client or the server went away (or a fault closed the sockets): this connection is done
@@ -226,8 +229,8 @@ public final class FaultyS3Proxy implements AutoCloseable {
     }
 
     /** Client to server: the request body, cut by a {@link ResetUpload}. */
-    private void pumpRequest(InputStream in, OutputStream toServer, Socket client, Socket upstream, Fault fault) {
-        long limit = fault instanceof ResetUpload reset ? reset.bodyBytes() : Long.MAX_VALUE;
+    private void pumpRequest(InputStream in, OutputStream toServer, Socket client, Socket upstream, Rule rule) {
+        long limit = rule != null && rule.fault() instanceof ResetUpload reset ? reset.bodyBytes() : Long.MAX_VALUE;
         byte[] buffer = new byte[16384];
         long sent = 0;
         try {
@@ -236,7 +239,7 @@ public final class FaultyS3Proxy implements AutoCloseable {
                 toServer.flush();
                 sent += n;
                 if (sent == limit) {
-                    count(fault);
+                    count(rule);
                     reset(client);
                     reset(upstream);
                     return;
@@ -248,9 +251,10 @@ public final class FaultyS3Proxy implements AutoCloseable {
     }
 
     /** Server to client: the response, delayed by a {@link SlowResponse} or cut by a {@link ShortBody}. */
-    private void pumpResponse(InputStream fromServer, OutputStream out, Fault fault) throws IOException {
+    private void pumpResponse(InputStream fromServer, OutputStream out, Rule rule) throws IOException {
+        Fault fault = rule == null ? null : rule.fault();
         if (fault instanceof SlowResponse slow) {
-            count(fault);
+            count(rule);
             sleep(slow.millis());
         }
         if (fault instanceof ShortBody shortBody) {
@@ -269,7 +273,7 @@ public final class FaultyS3Proxy implements AutoCloseable {
                 left -= n;
             }
             out.flush();
-            count(fault);
+            count(rule);
             return; // the caller closes both connections: the body ends early
         }
         fromServer.transferTo(out);
@@ -308,8 +312,9 @@ public final class FaultyS3Proxy implements AutoCloseable {
         };
     }
 
-    private void count(Fault fault) {
-        injected.computeIfAbsent(fault.kind(), k -> new AtomicInteger()).incrementAndGet();
+    private void count(Rule rule) {
+        rule.injected().incrementAndGet();
+        injected.computeIfAbsent(rule.fault().kind(), k -> new AtomicInteger()).incrementAndGet();
     }
 
     /** The head (up to and including the blank line), or null at end of stream before any byte. */

@@ -2,6 +2,7 @@ package io.vqgen.job;
 
 import io.vqgen.pipeline.NoiseMode;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkContext;
@@ -42,6 +43,7 @@ import static org.apache.spark.sql.functions.xxhash64;
  */
 public final class JobRunner {
     private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
+    private static final String S3A_INPUT_STREAM = "fs.s3a.input.stream.type";
 
     private JobRunner() {
     }
@@ -69,6 +71,11 @@ public final class JobRunner {
                 hadoopConf.set(k.substring("spark.hadoop.".length()), v);
             }
         });
+        if (hadoopConf.get(S3A_INPUT_STREAM) == null) {
+            // Hadoop 3.5's default S3A input stream ("analytics") fails a read whose response ends early, and the
+            // driver then reports a readable table as unreadable; the classic stream reads on from where it was
+            hadoopConf.set(S3A_INPUT_STREAM, "classic");
+        }
         ModelCheck model = ModelCheck.of(config.model(), hadoopConf);
         if (config.sampling().steps() > model.trainTimesteps()) {
             throw new JobException("steps: " + config.sampling().steps() + " exceeds the model's num_train_timesteps ("
@@ -197,6 +204,10 @@ public final class JobRunner {
             return layout;
         } catch (IOException | RuntimeException e) {
             throw new JobException("output " + job.output() + ": cannot write there (" + ErrorText.of(e) + ")", e);
+        } catch (FSError e) { // Hadoop's local file system: a failed write, e.g. a full disk
+            String full = DiskFull.reason(e);
+            throw new JobException("output " + job.output() + ": cannot write there ("
+                    + (full != null ? "disk full: " + full : ErrorText.of(e.getCause())) + ")", e);
         }
     }
 
