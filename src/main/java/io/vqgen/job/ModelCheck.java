@@ -1,5 +1,6 @@
 package io.vqgen.job;
 
+import io.vqgen.diffusion.VqDiffusionScheduler;
 import io.vqgen.weights.ModelFolder;
 import io.vqgen.weights.WeightsException;
 
@@ -29,11 +30,8 @@ record ModelCheck(Path dir, int trainTimesteps) {
         dir = dir.toAbsolutePath().normalize();
         try {
             ModelFolder folder = ModelFolder.open(dir);
-            int timesteps = folder.config("scheduler").path("num_train_timesteps").asInt(0);
-            if (timesteps < 1) {
-                throw new JobException("model " + dir + ": scheduler config has no positive num_train_timesteps");
-            }
-            return new ModelCheck(dir, timesteps);
+            // read as the pipeline reads it: diffusers' default of 100 when absent, the same refusals
+            return new ModelCheck(dir, VqDiffusionScheduler.numTrainTimesteps(folder.config("scheduler")));
         } catch (WeightsException e) {
             throw new JobException("model: " + e.getMessage(), e);
         }

@@ -4,12 +4,13 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.vqgen.model.layers.Attention;
+import io.vqgen.model.layers.CallScope;
 import io.vqgen.model.layers.Embedding;
 import io.vqgen.model.layers.FeedForward;
 import io.vqgen.model.layers.LayerNorm;
 import io.vqgen.model.layers.Linear;
+import io.vqgen.model.layers.Parameters;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.ModelFolder;
 import io.vqgen.weights.StateDict;
@@ -43,37 +44,38 @@ public final class ClipTextEncoder implements AutoCloseable {
         long h = config.hiddenSize();
         long inner = config.intermediateSize();
         double eps = config.layerNormEps();
-        tokenEmbedding = new Embedding(weights.take(manager, P + "embeddings.token_embedding.weight", config.vocabSize(), h));
-        positionEmbedding = new Embedding(weights.take(manager, P + "embeddings.position_embedding.weight", config.maxPositionEmbeddings(), h));
+        Parameters p = Parameters.of(weights, manager);
+        tokenEmbedding = Embedding.load(p, P + "embeddings.token_embedding.weight", config.vocabSize(), h);
+        positionEmbedding = Embedding.load(p, P + "embeddings.position_embedding.weight", config.maxPositionEmbeddings(), h);
         weights.ignore(P + "embeddings.position_ids"); // int64 buffer = arange(maxPositions); recomputed per call
         layers = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String l = P + "encoder.layers." + i + ".";
             Attention attn = new Attention(
-                    Linear.load(weights, manager, l + "self_attn.q_proj", h, h, true),
-                    Linear.load(weights, manager, l + "self_attn.k_proj", h, h, true),
-                    Linear.load(weights, manager, l + "self_attn.v_proj", h, h, true),
-                    Linear.load(weights, manager, l + "self_attn.out_proj", h, h, true),
+                    Linear.load(p, l + "self_attn.q_proj", h, h, true),
+                    Linear.load(p, l + "self_attn.k_proj", h, h, true),
+                    Linear.load(p, l + "self_attn.v_proj", h, h, true),
+                    Linear.load(p, l + "self_attn.out_proj", h, h, true),
                     config.numAttentionHeads(), config.headDim());
-            FeedForward mlp = new FeedForward(Linear.load(weights, manager, l + "mlp.fc1", h, inner, true),
-                    config.hiddenAct(), false, Linear.load(weights, manager, l + "mlp.fc2", inner, h, true));
-            layers.add(new Layer(LayerNorm.load(weights, manager, l + "layer_norm1", h, eps, true), attn,
-                    LayerNorm.load(weights, manager, l + "layer_norm2", h, eps, true), mlp));
+            FeedForward mlp = new FeedForward(Linear.load(p, l + "mlp.fc1", h, inner, true),
+                    config.hiddenAct(), false, Linear.load(p, l + "mlp.fc2", inner, h, true));
+            layers.add(new Layer(LayerNorm.load(p, l + "layer_norm1", h, eps, true), attn,
+                    LayerNorm.load(p, l + "layer_norm2", h, eps, true), mlp));
         }
-        finalLayerNorm = LayerNorm.load(weights, manager, P + "final_layer_norm", h, eps, true);
+        finalLayerNorm = LayerNorm.load(p, P + "final_layer_norm", h, eps, true);
         weights.checkAllTaken();
     }
 
     /** Loads the folder's {@code text_encoder} component; weights live in a sub-manager of {@code manager} on the options' device. */
     public static ClipTextEncoder load(ModelFolder folder, LoadOptions options, NDManager manager) {
-        return create(folder.config(COMPONENT), folder.weights(COMPONENT, options), manager);
+        return create(ClipTextConfig.from(folder.config(COMPONENT)), folder.weights(COMPONENT, options), manager);
     }
 
-    public static ClipTextEncoder create(JsonNode config, StateDict weights, NDManager manager) {
-        ClipTextConfig c = ClipTextConfig.from(new ConfigReader(weights.component() + "/config.json", config));
+    /** Builds the model from its config and weights; every weight must be present with its shape, none left over. */
+    public static ClipTextEncoder create(ClipTextConfig config, StateDict weights, NDManager manager) {
         NDManager own = manager.newSubManager(weights.options().device());
         try {
-            return new ClipTextEncoder(c, weights, own);
+            return new ClipTextEncoder(config, weights, own);
         } catch (RuntimeException e) {
             own.close();
             throw e;

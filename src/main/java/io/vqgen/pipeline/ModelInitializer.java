@@ -1,15 +1,17 @@
 package io.vqgen.pipeline;
 
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vqgen.model.ClipTextConfig;
 import io.vqgen.model.ClipTextEncoder;
 import io.vqgen.model.Transformer2D;
+import io.vqgen.model.Transformer2DConfig;
 import io.vqgen.model.vq.VqConfig;
 import io.vqgen.model.vq.VqModel;
 import io.vqgen.text.ClipTokenizer;
 import io.vqgen.text.TokenizerTrainer;
+import io.vqgen.weights.ComponentConfig;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.ModelFolder;
 import io.vqgen.weights.StateDict;
@@ -144,16 +146,16 @@ public final class ModelInitializer {
         }
 
         ModelFolder folder = ModelFolder.open(out);
-        synthesize(folder, seed, ClipTextEncoder.COMPONENT, "model.safetensors",
-                (weights, m) -> ClipTextEncoder.create(folder.config(ClipTextEncoder.COMPONENT), weights, m).close());
-        synthesize(folder, seed, Transformer2D.COMPONENT, "diffusion_pytorch_model.safetensors",
-                (weights, m) -> Transformer2D.create(folder.config(Transformer2D.COMPONENT), weights, m).close());
+        synthesize(folder, seed, ClipTextEncoder.COMPONENT, "model.safetensors", (weights, m) -> ClipTextEncoder.create(
+                ClipTextConfig.from(folder.config(ClipTextEncoder.COMPONENT)), weights, m).close());
+        synthesize(folder, seed, Transformer2D.COMPONENT, "diffusion_pytorch_model.safetensors", (weights, m) -> Transformer2D.create(
+                Transformer2DConfig.from(folder.config(Transformer2D.COMPONENT)), weights, m).close());
         synthesize(folder, seed, VqModel.COMPONENT, "diffusion_pytorch_model.safetensors",
-                (weights, m) -> VqModel.create(VqConfig.fromJson(folder.config(VqModel.COMPONENT)), weights, m).close());
+                (weights, m) -> VqModel.create(VqConfig.from(folder.config(VqModel.COMPONENT)), weights, m).close());
         if (folder.hasComponent(ModelFolder.CF_EMBEDDINGS)) {
-            JsonNode cf = folder.config(ModelFolder.CF_EMBEDDINGS);
-            long[] shape = cf.path("learnable").asBoolean(false)
-                    ? new long[] {cf.path("length").asInt(), cf.path("hidden_size").asInt()} : new long[] {0};
+            ComponentConfig cf = folder.config(ModelFolder.CF_EMBEDDINGS).as("LearnedClassifierFreeSamplingEmbeddings");
+            long[] shape = cf.flag("learnable")
+                    ? new long[] {cf.integer("length", 1), cf.integer("hidden_size", 1)} : new long[] {0};
             synthesize(folder, seed, ModelFolder.CF_EMBEDDINGS, "diffusion_pytorch_model.safetensors",
                     (weights, m) -> weights.take(m, "embeddings", shape));
         }

@@ -3,7 +3,6 @@ package io.vqgen.model.layers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import io.vqgen.weights.StateDict;
 
 /**
  * diffusers' AdaLayerNorm: {@code emb(t)} → SiLU → Linear → (scale, shift), then
@@ -24,10 +23,12 @@ public final class AdaLayerNorm implements TimestepNorm {
     }
 
     /** Binds {@code prefix.emb.weight} [numEmbeds, dim] and {@code prefix.linear} [2·dim, dim]; only the derived tables are kept. */
-    public static AdaLayerNorm load(StateDict weights, NDManager manager, String prefix, long numEmbeds, long dim) {
+    public static AdaLayerNorm load(Parameters p, String prefix, long numEmbeds, long dim) {
+        NDManager manager = p.manager();
         try (NDManager scratch = manager.newSubManager()) {
-            NDArray emb = weights.take(scratch, prefix + ".emb.weight", numEmbeds, dim);
-            Linear linear = Linear.load(weights, scratch, prefix + ".linear", dim, 2 * dim, true);
+            Parameters s = p.in(scratch);
+            NDArray emb = s.take(prefix + ".emb.weight", numEmbeds, dim);
+            Linear linear = Linear.load(s, prefix + ".linear", dim, 2 * dim, true);
             NDList scaleShift = linear.forward(Activation.SILU.apply(emb)).split(2, 1); // torch.chunk(emb, 2): scale first
             NDArray onePlusScale = scaleShift.get(0).add(1f);
             NDArray shift = scaleShift.get(1).duplicate();
