@@ -125,7 +125,7 @@ public final class ModelInitializer {
         Path textConfigFile = out.resolve("text_encoder/config.json");
         ObjectNode textConfig = (ObjectNode) JSON.readTree(textConfigFile.toFile());
         if (tokenizer == null) {
-            int size = TokenizerTrainer.write(tokenizerOut, corpus(), textConfig.path("vocab_size").asInt(), TINY_PAD);
+            int size = TokenizerTrainer.write(tokenizerOut, corpus(), vocabSize(textConfigFile, textConfig), TINY_PAD);
             textConfig.put("vocab_size", size);
         } else {
             Files.createDirectories(tokenizerOut);
@@ -138,7 +138,7 @@ public final class ModelInitializer {
         textConfig.put("eos_token_id", loaded.eosId());
         textConfig.put("pad_token_id", loaded.padId());
         JSON.writerWithDefaultPrettyPrinter().writeValue(textConfigFile.toFile(), textConfig);
-        int vocab = textConfig.path("vocab_size").asInt();
+        int vocab = vocabSize(textConfigFile, textConfig);
         int maxId = Math.max(Math.max(loaded.bosId(), loaded.eosId()), loaded.padId());
         if (maxId >= vocab) {
             throw new IllegalArgumentException(tokenizer + ": token id " + maxId + " does not fit the text encoder's "
@@ -159,6 +159,11 @@ public final class ModelInitializer {
             synthesize(folder, seed, ModelFolder.CF_EMBEDDINGS, "diffusion_pytorch_model.safetensors",
                     (weights, m) -> weights.take(m, "embeddings", shape));
         }
+    }
+
+    /** The text encoder's vocab_size as the model reads it (transformers' default when absent). */
+    private static int vocabSize(Path file, ObjectNode textConfig) {
+        return new ComponentConfig(file.toString(), textConfig).as(ClipTextConfig.CLASS).integer("vocab_size", 1);
     }
 
     private interface Builder {
