@@ -44,6 +44,13 @@ class ScaledDotProductAttentionTest {
         }
     }
 
+    /** The two ways of computing attention: libtorch's fused kernel, and the plain fallback. */
+    private interface Path {
+        NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask);
+    }
+
+    private static final List<Path> PATHS = List.of(ScaledDotProductAttention::fused, ScaledDotProductAttention::plain);
+
     @Test
     void addsABroadcastMaskToTheScores() {
         try (NDManager m = NDManager.newBaseManager()) {
@@ -54,10 +61,12 @@ class ScaledDotProductAttentionTest {
             NDArray positions = m.arange(6f);
             NDArray mask = positions.reshape(1, 6).gt(positions.reshape(6, 1)).toType(DataType.FLOAT32, false)
                     .mul(-Float.MAX_VALUE);
-            float[] out = ScaledDotProductAttention.attend(q, k, v, mask).toFloatArray();
-            assertArrayEquals(classic(q, k, v, mask), out, 2e-6f);
-            // the first query sees only the first key: its output is that key's value
-            assertArrayEquals(v.get("0, 0, 0").toFloatArray(), new float[] {out[0], out[1], out[2], out[3]}, 0f);
+            for (Path path : PATHS) {
+                float[] out = path.attend(q, k, v, mask).toFloatArray();
+                assertArrayEquals(classic(q, k, v, mask), out, 2e-6f);
+                // the first query sees only the first key: its output is that key's value
+                assertArrayEquals(v.get("0, 0, 0").toFloatArray(), new float[] {out[0], out[1], out[2], out[3]}, 0f);
+            }
         }
     }
 
@@ -67,12 +76,14 @@ class ScaledDotProductAttentionTest {
             NDArray q = m.randomNormal(new Shape(2, 9, 3, 8)).transpose(0, 2, 1, 3); // [B,H,N,d] view of [B,N,H,d]
             NDArray kv = m.randomNormal(new Shape(2, 7, 3, 8)).transpose(0, 2, 1, 3);
             float[] expected = classic(q, kv, kv, null);
-            assertArrayEquals(expected, ScaledDotProductAttention.attend(q, kv, kv, null).toFloatArray(), 2e-6f);
-            NDArray half = ScaledDotProductAttention.attend(q.toType(DataType.FLOAT16, false),
-                    kv.toType(DataType.FLOAT16, false), kv.toType(DataType.FLOAT16, false), null);
-            assertEquals(DataType.FLOAT16, half.getDataType());
-            // float16 inputs and output: about 3 significant digits
-            assertArrayEquals(expected, half.toType(DataType.FLOAT32, false).toFloatArray(), 5e-3f);
+            for (Path path : PATHS) {
+                assertArrayEquals(expected, path.attend(q, kv, kv, null).toFloatArray(), 2e-6f);
+                NDArray half = path.attend(q.toType(DataType.FLOAT16, false), kv.toType(DataType.FLOAT16, false),
+                        kv.toType(DataType.FLOAT16, false), null);
+                assertEquals(DataType.FLOAT16, half.getDataType());
+                // float16 inputs and output: about 3 significant digits
+                assertArrayEquals(expected, half.toType(DataType.FLOAT32, false).toFloatArray(), 5e-3f);
+            }
         }
     }
 
@@ -116,25 +127,6 @@ class ScaledDotProductAttentionTest {
                         keys, worst, tolerance);
                 assertTrue(worst <= tolerance, "max |fused − plain| " + worst + " > " + tolerance);
             }
-        }
-    }
-
-    /** The plain path also follows the mask and keeps half precision's type, computing in float32 inside. */
-    @Test
-    void plainFallbackMasksAndKeepsTheInputType() {
-        try (NDManager m = NDManager.newBaseManager()) {
-            NDArray q = m.randomNormal(new Shape(1, 2, 6, 4));
-            NDArray k = m.randomNormal(new Shape(1, 2, 6, 4));
-            NDArray v = m.randomNormal(new Shape(1, 2, 6, 4));
-            NDArray positions = m.arange(6f);
-            NDArray mask = positions.reshape(1, 6).gt(positions.reshape(6, 1)).toType(DataType.FLOAT32, false)
-                    .mul(-Float.MAX_VALUE);
-            assertArrayEquals(classic(q, k, v, mask), ScaledDotProductAttention.plain(q, k, v, mask).toFloatArray(), 2e-6f);
-            NDArray half = ScaledDotProductAttention.plain(q.toType(DataType.FLOAT16, false), k.toType(DataType.FLOAT16, false),
-                    v.toType(DataType.FLOAT16, false), null);
-            assertEquals(DataType.FLOAT16, half.getDataType());
-            // float16 inputs and output: about 3 significant digits
-            assertArrayEquals(classic(q, k, v, null), half.toType(DataType.FLOAT32, false).toFloatArray(), 5e-3f);
         }
     }
 
