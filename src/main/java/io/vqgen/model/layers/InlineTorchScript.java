@@ -84,6 +84,11 @@ final class InlineTorchScript {
         return manager.arange(0f, n, 1f).mul(0.7f).add(0.3f).sin().reshape(shape);
     }
 
+    /** max |a − b|, how a probe compares an op with its plain fallback (NaN when either holds one). */
+    static float maxAbsDiff(NDArray a, NDArray b) {
+        return a.sub(b).abs().max().getFloat();
+    }
+
     /** The first line of an engine error, for a log line. */
     static String reason(Throwable e) {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

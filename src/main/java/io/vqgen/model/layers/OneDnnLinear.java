@@ -74,8 +74,8 @@ final class OneDnnLinear {
             NDArray x = InlineTorchScript.probeValues(m, 2, 3, 16);
             NDArray w = InlineTorchScript.probeValues(m, 5, 16).mul(0.25f);
             NDArray b = InlineTorchScript.probeValues(m, 5);
-            float withBias = maxAbsDiff(apply(module, x, w, b), Linear.plain(x, w, b));
-            float noBias = maxAbsDiff(apply(module, x, w, null), Linear.plain(x, w, null));
+            float withBias = InlineTorchScript.maxAbsDiff(apply(module, x, w, b), Linear.plain(x, w, b));
+            float noBias = InlineTorchScript.maxAbsDiff(apply(module, x, w, null), Linear.plain(x, w, null));
             if (!(withBias <= PROBE_TOLERANCE && noBias <= PROBE_TOLERANCE)) {
                 LOG.warn("oneDNN's linear disagrees with DJL's on a probe (max |difference| {} with bias, {} without); {}",
                         withBias, noBias, fallback);
@@ -90,9 +90,5 @@ final class OneDnnLinear {
         LOG.info("float32 linear layers on the CPU run through oneDNN's linear (probed at load); other dtypes and "
                 + "devices through DJL's linear");
         return module;
-    }
-
-    static float maxAbsDiff(NDArray a, NDArray b) {
-        return a.sub(b).abs().max().getFloat();
     }
 }

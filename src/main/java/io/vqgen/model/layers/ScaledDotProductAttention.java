@@ -62,17 +62,14 @@ public final class ScaledDotProductAttention {
     }
 
     /**
+     * softmax(Q·Kᵀ + mask)·V through libtorch's kernel; only where {@link #fusedFor} is true.
+     *
      * @param q    [B, H, N, d], already scaled
      * @param k    [B, H, M, d]
      * @param v    [B, H, M, dv]
      * @param mask additive mask broadcastable to [B, H, N, M] in q's dtype, or null
-     * @return [B, H, N, dv] in q's dtype and manager, through the fused kernel where {@link #fusedFor} allows
+     * @return [B, H, N, dv] in q's dtype and manager
      */
-    public static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask) {
-        return fusedFor(q.getDevice(), q.getDataType()) ? fused(q, k, v, mask) : plain(q, k, v, mask);
-    }
-
-    /** {@link #attend} through libtorch's kernel; only where {@link #fusedFor} is true. */
     static NDArray fused(NDArray q, NDArray k, NDArray v, NDArray mask) {
         return fused(Module.INSTANCE, q, k, v, mask);
     }
@@ -84,7 +81,7 @@ public final class ScaledDotProductAttention {
     }
 
     /**
-     * {@link #attend} with DJL's ops on any dtype and device: scores, mask and the product with V in float32 (half
+     * {@link #fused}'s result with DJL's ops on any dtype and device: scores, mask and the product with V in float32 (half
      * precision is widened, float64 kept), the softmax in float32, the result in q's dtype. Holds the [B, H, N, M]
      * scores in memory.
      */
@@ -112,9 +109,9 @@ public final class ScaledDotProductAttention {
             // [5, 7]: each query sees the keys from its own index on
             NDArray mask = m.arange(0f, 7f, 1f).lt(m.arange(0f, 5f, 1f).reshape(5, 1)).toType(dtype, false).mul(-1e4f);
             float tolerance = dtype == DataType.FLOAT16 ? FLOAT16_PROBE_TOLERANCE : FLOAT32_PROBE_TOLERANCE;
-            float unmasked = OneDnnLinear.maxAbsDiff(fused(Module.INSTANCE, q, k, v, null).toType(DataType.FLOAT32, false),
+            float unmasked = InlineTorchScript.maxAbsDiff(fused(Module.INSTANCE, q, k, v, null).toType(DataType.FLOAT32, false),
                     plain(q, k, v, null).toType(DataType.FLOAT32, false));
-            float masked = OneDnnLinear.maxAbsDiff(fused(Module.INSTANCE, q, k, v, mask).toType(DataType.FLOAT32, false),
+            float masked = InlineTorchScript.maxAbsDiff(fused(Module.INSTANCE, q, k, v, mask).toType(DataType.FLOAT32, false),
                     plain(q, k, v, mask).toType(DataType.FLOAT32, false));
             if (!(unmasked <= tolerance && masked <= tolerance)) {
                 LOG.warn("{}: libtorch's fused scaled_dot_product_attention disagrees with DJL's matmul and softmax on a "

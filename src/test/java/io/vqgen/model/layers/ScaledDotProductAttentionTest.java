@@ -36,11 +36,13 @@ class ScaledDotProductAttentionTest {
             NDArray q = m.randomNormal(new Shape(2, 3, 17, 8)).mul(0.35f);
             NDArray k = m.randomNormal(new Shape(2, 3, 5, 8));
             NDArray v = m.randomNormal(new Shape(2, 3, 5, 6));
-            NDArray out = ScaledDotProductAttention.attend(q, k, v, null);
-            assertEquals(new Shape(2, 3, 17, 6), out.getShape());
-            assertSame(q.getManager(), out.getManager());
-            // float32 accumulation over 8-wide dot products and 5 keys: a few float32 ulps of values of order 1
-            assertArrayEquals(classic(q, k, v, null), out.toFloatArray(), 2e-6f);
+            for (Path path : PATHS) {
+                NDArray out = path.attend(q, k, v, null);
+                assertEquals(new Shape(2, 3, 17, 6), out.getShape());
+                assertSame(q.getManager(), out.getManager());
+                // float32 accumulation over 8-wide dot products and 5 keys: a few float32 ulps of values of order 1
+                assertArrayEquals(classic(q, k, v, null), out.toFloatArray(), 2e-6f);
+            }
         }
     }
 
@@ -134,7 +136,7 @@ class ScaledDotProductAttentionTest {
     void isSafeToCallFromSeveralThreads() throws Exception {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray q = m.randomNormal(new Shape(1, 2, 32, 16));
-            float[] expected = ScaledDotProductAttention.attend(q, q, q, null).toFloatArray();
+            float[] expected = ScaledDotProductAttention.fused(q, q, q, null).toFloatArray();
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
                 List<Future<float[]>> results = new ArrayList<>();
@@ -143,7 +145,7 @@ class ScaledDotProductAttentionTest {
                         try (NDManager own = m.newSubManager()) {
                             NDArray copy = q.duplicate();
                             copy.attach(own);
-                            return ScaledDotProductAttention.attend(copy, copy, copy, null).toFloatArray();
+                            return ScaledDotProductAttention.fused(copy, copy, copy, null).toFloatArray();
                         }
                     }));
                 }
