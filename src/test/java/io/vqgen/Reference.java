@@ -1,22 +1,23 @@
 package io.vqgen;
 
-import org.junit.jupiter.api.Assumptions;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The reference fixtures in ../shared/reference (beside the project). Tests that need them skip,
- * saying why, on a clone without them; .ci/run refuses to run without them so CI never skips.
+ * The upstream reference fixtures the tests compare against: {@code src/test/reference} in the repository (see
+ * its README for where each file came from), or the folder named by {@code -Dvqgen.reference=DIR}. A missing
+ * folder is a broken checkout, not a reason to skip: the tests fail and say where they looked.
  */
 public final class Reference {
     private Reference() {
     }
 
     public static Path dir() {
-        Path dir = Path.of(System.getProperty("vqgen.reference", "../shared/reference")).toAbsolutePath().normalize();
-        Assumptions.assumeTrue(Files.isDirectory(dir),
-                "reference fixtures not found at " + dir + " (set -Dvqgen.reference=DIR); skipping");
+        Path dir = Path.of(System.getProperty("vqgen.reference", "src/test/reference")).toAbsolutePath().normalize();
+        if (!Files.isRegularFile(dir.resolve("MANIFEST.sha256"))) {
+            throw new IllegalStateException("reference fixtures not found at " + dir
+                    + " (expected the repository's src/test/reference, or -Dvqgen.reference=DIR)");
+        }
         return dir;
     }
 

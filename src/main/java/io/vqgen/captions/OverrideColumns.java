@@ -1,25 +1,28 @@
 package io.vqgen.captions;
 
-import java.util.Map;
+import io.vqgen.pipeline.GenerationSetting;
 
 /**
- * Per-row override columns the generation job reads, with the types it expects. A source column with one of
- * these names is converted to that type, so the job does not reject the table for a wrongly-typed column.
+ * Per-row override columns the generation job reads ({@link GenerationSetting#columns()}), with the types it
+ * expects. A source column with one of these names is converted to that type, so the job does not reject the
+ * table for a wrongly-typed column.
  */
 final class OverrideColumns {
-    private static final Map<String, ColumnType> TYPES = Map.of(
-            "seed", ColumnType.LONG,
-            "num_images", ColumnType.INT,
-            "steps", ColumnType.INT,
-            "guidance_scale", ColumnType.DOUBLE,
-            "truncation_rate", ColumnType.DOUBLE);
-
     private OverrideColumns() {
     }
 
     /** The job's type for this column, or null if the job does not read it. */
     static ColumnType typeOf(String column) {
-        return TYPES.get(column);
+        GenerationSetting setting = GenerationSetting.byKey(column);
+        if (setting == null || !setting.isColumn()) {
+            return null;
+        }
+        return switch (setting.type()) {
+            case INT -> ColumnType.INT;
+            case LONG -> ColumnType.LONG;
+            case DOUBLE -> ColumnType.DOUBLE;
+            case CHOICE -> throw new IllegalStateException(setting + " is not a column");
+        };
     }
 
     /** Text (a CSV cell) as a value of the column's type; a blank cell is null. */

@@ -1,6 +1,7 @@
 package io.vqgen.cli;
 
-import io.vqgen.pipeline.GenerationRequest;
+import io.vqgen.pipeline.GenerationSetting;
+import io.vqgen.pipeline.ImageRequest;
 import io.vqgen.pipeline.ProgressListener;
 import io.vqgen.pipeline.SamplingOptions;
 import io.vqgen.pipeline.VqDiffusionPipeline;
@@ -50,17 +51,17 @@ public final class BenchCommand implements Callable<Integer> {
             description = "libtorch intra-op threads (default: libtorch's choice).")
     Integer threads;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Mixin
-    SamplingArguments sampling;
-
     @Mixin
     DeviceArguments device;
 
+    private CommandSpec spec;
+    private SamplingArguments sampling;
+
     @Spec
-    CommandSpec spec;
+    void spec(CommandSpec spec) {
+        this.spec = spec;
+        this.sampling = SamplingArguments.addTo(spec, GenerationSetting.SEED);
+    }
 
     @Override
     public Integer call() throws IOException {
@@ -75,19 +76,20 @@ public final class BenchCommand implements Callable<Integer> {
             System.setProperty("ai.djl.pytorch.num_threads", threads.toString());
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
-        SamplingOptions options = sampling.toOptions();
+        SamplingOptions options = sampling.options();
+        long seed = (Long) sampling.value(GenerationSetting.SEED);
         PrintWriter out = spec.commandLine().getOut();
         try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(model, device.toOptions())) {
             out.printf("model %s, %dx%d tokens, device %s %s, threads %s, sampler %s, %d steps, guidance %s, "
                             + "truncation %s, %s noise%n", model, pipeline.tokenHeight(), pipeline.tokenWidth(),
-                    device.device, device.dtype, threads == null ? "default" : threads, options.samplerName(),
+                    device.device, device.dtype, threads == null ? "default" : threads, pipeline.sampler(options).name(),
                     options.steps(), options.guidanceScale(), options.truncationRate(), options.noise().label());
             out.println("batch  text_s  calls  per_call_s  denoise_s  decode_s  total_s  images/s  peak_rss_MiB  peak_heap_MiB");
-            run(pipeline, options.withSteps(Math.min(warmupSteps, options.steps())), 1);
+            run(pipeline, options.withSteps(Math.min(warmupSteps, options.steps())), seed, 1);
             for (int batch : batchSizes) {
                 Measure[] measures = new Measure[runs];
                 for (int r = 0; r < runs; r++) {
-                    measures[r] = run(pipeline, options, batch);
+                    measures[r] = run(pipeline, options, seed, batch);
                 }
                 java.util.Arrays.sort(measures, java.util.Comparator.comparingDouble(Measure::total));
                 Measure m = measures[runs / 2];
@@ -102,10 +104,10 @@ public final class BenchCommand implements Callable<Integer> {
     private record Measure(double text, int calls, double denoise, double decode, double total) {
     }
 
-    private Measure run(VqDiffusionPipeline pipeline, SamplingOptions options, int batch) {
-        long[] seeds = new long[batch];
+    private Measure run(VqDiffusionPipeline pipeline, SamplingOptions options, long seed, int batch) {
+        List<ImageRequest> images = new java.util.ArrayList<>(batch);
         for (int i = 0; i < batch; i++) {
-            seeds[i] = seed + i;
+            images.add(ImageRequest.of(prompt, seed + i));
         }
         double[] parts = new double[3];
         int[] calls = new int[1];
@@ -123,7 +125,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
         };
         long start = System.nanoTime();
-        pipeline.generate(List.of(new GenerationRequest(prompt, seeds, options, null)), listener);
+        pipeline.generate(options, images, listener);
         double total = (System.nanoTime() - start) / 1e9;
         return new Measure(parts[0], calls[0], parts[1], parts[2], total);
     }

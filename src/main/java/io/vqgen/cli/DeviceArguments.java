@@ -10,7 +10,7 @@ final class DeviceArguments {
     String device;
 
     @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "float32",
-            description = "Weights precision: float32, float16 or bfloat16 (default: ${DEFAULT-VALUE}).")
+            description = "Weights precision: float32 or float16 (default: ${DEFAULT-VALUE}).")
     String dtype;
 
     PipelineOptions toOptions() {

@@ -1,7 +1,8 @@
 package io.vqgen.cli;
 
 import io.vqgen.pipeline.GeneratedImage;
-import io.vqgen.pipeline.GenerationRequest;
+import io.vqgen.pipeline.GenerationSetting;
+import io.vqgen.pipeline.ImageRequest;
 import io.vqgen.pipeline.NoiseMode;
 import io.vqgen.pipeline.PngEncoder;
 import io.vqgen.pipeline.SamplingOptions;
@@ -35,13 +36,6 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "A prompt (repeatable).")
     List<String> prompts;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--images-per-prompt", paramLabel = "N", defaultValue = "1",
-            description = "Images per prompt (default: ${DEFAULT-VALUE}).")
-    int imagesPerPrompt;
-
     @Option(names = "--latents", paramLabel = "FILE.npy",
             description = "Initial token grids: an integer array [images, height*width]; the mask class "
                     + "(num_vector_embeds - 1) marks positions to generate.")
@@ -51,41 +45,41 @@ public final class GenerateCommand implements Callable<Integer> {
     Path out;
 
     @Mixin
-    SamplingArguments sampling;
-
-    @Mixin
     DeviceArguments device;
 
+    private CommandSpec spec;
+    private SamplingArguments sampling;
+
     @Spec
-    CommandSpec spec;
+    void spec(CommandSpec spec) {
+        this.spec = spec;
+        this.sampling = SamplingArguments.addTo(spec, GenerationSetting.SEED, GenerationSetting.NUM_IMAGES);
+    }
 
     @Override
     public Integer call() throws IOException {
-        if (imagesPerPrompt < 1) {
-            throw new UserError("--images-per-prompt must be at least 1, got " + imagesPerPrompt);
+        SamplingOptions options = sampling.options();
+        long seed = (Long) sampling.value(GenerationSetting.SEED);
+        int imagesPerPrompt = (Integer) sampling.value(GenerationSetting.NUM_IMAGES);
+        int count = prompts.size() * imagesPerPrompt;
+        if (options.noise() == NoiseMode.PER_IMAGE && seed > Long.MAX_VALUE - (count - 1)) {
+            throw new UserError("--seed " + seed + " is too large for " + count + " images (image i uses seed + i)");
         }
-        SamplingOptions options = sampling.toOptions();
-        int images = prompts.size() * imagesPerPrompt;
-        long[][] initial = latents == null ? null : readLatents(latents, images);
-        PrintWriter log = spec.commandLine().getOut();
-        List<GenerationRequest> requests = new ArrayList<>();
+        long[][] initial = latents == null ? null : readLatents(latents, count);
+        List<ImageRequest> images = new ArrayList<>(count);
         for (int p = 0; p < prompts.size(); p++) {
-            long[] seeds = new long[imagesPerPrompt];
-            long[][] starts = initial == null ? null : new long[imagesPerPrompt][];
             for (int i = 0; i < imagesPerPrompt; i++) {
                 int index = p * imagesPerPrompt + i;
-                seeds[i] = options.noise() == NoiseMode.PER_IMAGE ? seed + index : seed;
-                if (starts != null) {
-                    starts[i] = initial[index];
-                }
+                images.add(new ImageRequest(prompts.get(p), options.noise() == NoiseMode.PER_IMAGE ? seed + index : seed,
+                        initial == null ? null : initial[index]));
             }
-            requests.add(new GenerationRequest(prompts.get(p), seeds, options, starts));
         }
         Files.createDirectories(out);
+        PrintWriter log = spec.commandLine().getOut();
         try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(model, device.toOptions())) {
             checkLatentsWidth(initial, pipeline);
             long start = System.nanoTime();
-            List<GeneratedImage> result = pipeline.generate(requests);
+            List<GeneratedImage> result = pipeline.generate(options, images);
             double seconds = (System.nanoTime() - start) / 1e9;
             long[] tokens = new long[result.size() * pipeline.tokenHeight() * pipeline.tokenWidth()];
             int k = 0;
@@ -100,9 +94,9 @@ public final class GenerateCommand implements Callable<Integer> {
                 Npy.writeLongs(file, tokens, result.size(), (long) pipeline.tokenHeight() * pipeline.tokenWidth());
             }
             log.printf("%d image(s) of %dx%d in %.2f s (%s sampler, %d steps, guidance %s, truncation %s, %s noise) -> %s%n",
-                    result.size(), pipeline.imageWidth(), pipeline.imageHeight(), seconds, options.samplerName(),
-                    options.steps(), options.guidanceScale(), options.truncationRate(), options.noise().label(),
-                    out.toAbsolutePath());
+                    result.size(), pipeline.imageWidth(), pipeline.imageHeight(), seconds,
+                    pipeline.sampler(options).name(), options.steps(), options.guidanceScale(),
+                    options.truncationRate(), options.noise().label(), out.toAbsolutePath());
         }
         return 0;
     }

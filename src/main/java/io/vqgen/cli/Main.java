@@ -1,9 +1,12 @@
 package io.vqgen.cli;
 
+import io.vqgen.captions.CaptionsException;
+import io.vqgen.job.JobException;
 import io.vqgen.model.ModelException;
 import io.vqgen.pipeline.PipelineException;
 import io.vqgen.text.TextException;
 import io.vqgen.weights.WeightsException;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,8 +17,9 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 
 /**
- * The vqgen command line: one entry point, one sub-command per task. Exit codes: 0 success, 2 bad usage or bad
- * input (one line on stderr, no stack trace), 1 anything unexpected.
+ * The vqgen command line: one entry point, one sub-command per task, one error path. Exit codes: 0 success, 2 bad
+ * usage or bad input (a typed exception of one of vqgen's layers: one line on stderr, no stack trace), 1 anything
+ * else (a bug or a failure: one line on stderr, the stack trace in the log).
  */
 @Command(name = "vqgen", mixinStandardHelpOptions = true, version = "vqgen 0.1.0",
         description = "VQ-Diffusion text-to-image generation as a batch job.",
@@ -71,15 +75,19 @@ public final class Main implements Runnable {
             cli.getErr().println(name + ": " + oneLine(e.getMessage()));
             return EXIT_BAD_INPUT;
         }
-        cli.getErr().println(name + ": internal error: " + e);
-        e.printStackTrace(cli.getErr());
+        LoggerFactory.getLogger(Main.class).error("{} failed", name, e);
+        cli.getErr().println(name + ": internal error: " + oneLine(String.valueOf(e)) + " (stack trace in the log)");
         return EXIT_FAILURE;
     }
 
-    /** Errors that the user can act on: the message says what was wrong and what was expected. */
+    /**
+     * Errors that the user can act on, one typed exception per layer: the message says what was wrong and what was
+     * expected. Anything else (IllegalArgumentException and IllegalStateException included) is a bug.
+     */
     static boolean isBadInput(Throwable e) {
         return e instanceof UserError || e instanceof TextException || e instanceof WeightsException
-                || e instanceof ModelException || e instanceof PipelineException || e instanceof IllegalArgumentException;
+                || e instanceof ModelException || e instanceof PipelineException || e instanceof JobException
+                || e instanceof CaptionsException;
     }
 
     private static String oneLine(String message) {

@@ -64,24 +64,19 @@ public final class PrepareCaptionsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try {
-            if (seed != null && sample == null) {
-                throw new CaptionsException("--seed applies to --sample; give --sample N too");
-            }
-            long drawSeed = seed == null ? 0 : seed;
-            CaptionTable table = format.reader(idColumn, textColumn).read(input);
-            int total = table.size();
-            if (sample != null) {
-                table = CaptionSampler.sample(table, sample, drawSeed);
-            }
-            Path written = new PromptTableWriter(hadoopConf()).write(table, output, overwrite);
-            spec.commandLine().getOut().println("wrote " + table.size() + " captions"
-                    + (sample != null ? " (sampled with seed " + drawSeed + " from " + total + ")" : "") + " to " + written);
-            return 0;
-        } catch (CaptionsException e) {
-            spec.commandLine().getErr().println("vqgen prepare-captions: " + e.getMessage());
-            return 2;
+        if (seed != null && sample == null) {
+            throw new CaptionsException("--seed applies to --sample; give --sample N too");
         }
+        long drawSeed = seed == null ? 0 : seed;
+        CaptionTable table = format.reader(idColumn, textColumn).read(input);
+        int total = table.size();
+        if (sample != null) {
+            table = CaptionSampler.sample(table, sample, drawSeed);
+        }
+        Path written = new PromptTableWriter(hadoopConf()).write(table, output, overwrite);
+        spec.commandLine().getOut().println("wrote " + table.size() + " captions"
+                + (sample != null ? " (sampled with seed " + drawSeed + " from " + total + ")" : "") + " to " + written);
+        return 0;
     }
 
     private Configuration hadoopConf() {

@@ -1,9 +1,10 @@
 package io.vqgen.cli;
 
-import io.vqgen.job.JobException;
 import io.vqgen.job.PromptsFile;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -19,15 +20,13 @@ public final class PromptsCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "PARQUET", description = "the Parquet file to write (overwritten)")
     Path parquet;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
-        try {
-            int rows = PromptsFile.convert(jsonl, parquet);
-            System.out.println("wrote " + rows + " rows to " + parquet);
-            return 0;
-        } catch (JobException e) {
-            System.err.println("vqgen prompts: " + e.getMessage());
-            return 2;
-        }
+        int rows = PromptsFile.convert(jsonl, parquet);
+        spec.commandLine().getOut().println("wrote " + rows + " rows to " + parquet);
+        return 0;
     }
 }

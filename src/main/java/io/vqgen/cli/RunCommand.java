@@ -2,8 +2,10 @@ package io.vqgen.cli;
 
 import io.vqgen.job.GenerateJob;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,8 +24,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "override a job file key (repeatable); spark.* keys go to the Spark configuration")
     List<String> overrides = new ArrayList<>();
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
-        return GenerateJob.run(jobFile, overrides, System.out, System.err);
+        return GenerateJob.run(jobFile, overrides, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 }

@@ -1,45 +1,58 @@
 package io.vqgen.cli;
 
-import io.vqgen.pipeline.NoiseMode;
+import io.vqgen.pipeline.GenerationSetting;
 import io.vqgen.pipeline.SamplingOptions;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
-/** The sampling options shared by generate and bench, with diffusers' and the research code's defaults. */
+/**
+ * Command-line options made from {@link GenerationSetting}: one option per setting, with the table's flag, default
+ * and help, so that the flags of {@code generate} and {@code bench} never drift from the job keys and columns.
+ * Values are parsed and range-checked by the table when the command runs.
+ */
 final class SamplingArguments {
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "100",
-            description = "Denoising steps (default: ${DEFAULT-VALUE}). With the reference sampler, fewer steps than "
-                    + "the model was trained with run the LAST N timesteps, as diffusers does.")
-    int steps;
+    private final CommandSpec spec;
 
-    @Option(names = "--guidance-scale", paramLabel = "F", defaultValue = "5.0",
-            description = "Classifier-free guidance scale; 1 disables guidance (default: ${DEFAULT-VALUE}).")
-    double guidanceScale;
+    private SamplingArguments(CommandSpec spec) {
+        this.spec = spec;
+    }
 
-    @Option(names = "--truncation-rate", paramLabel = "F", defaultValue = "1.0",
-            description = "Keep the most probable classes up to this cumulative probability, in (0, 1] "
-                    + "(default: ${DEFAULT-VALUE}).")
-    double truncationRate;
+    /** Adds the sampling settings' options, and the given others (e.g. seed), to a command. */
+    static SamplingArguments addTo(CommandSpec spec, GenerationSetting... others) {
+        for (GenerationSetting s : GenerationSetting.sampling()) {
+            add(spec, s);
+        }
+        for (GenerationSetting s : others) {
+            add(spec, s);
+        }
+        return new SamplingArguments(spec);
+    }
 
-    @Option(names = "--noise", paramLabel = "MODE", defaultValue = "per-image",
-            description = "per-image: each image's noise depends only on its own seed; reference: diffusers' stream "
-                    + "(one seed for the call), reproduces its token grids (default: ${DEFAULT-VALUE}).")
-    String noise;
+    private static void add(CommandSpec spec, GenerationSetting s) {
+        spec.addOption(OptionSpec.builder(s.flag())
+                .paramLabel(s.type() == GenerationSetting.Type.CHOICE ? "MODE"
+                        : s.type() == GenerationSetting.Type.DOUBLE ? "F" : "N")
+                .type(String.class)
+                .defaultValue(s.defaultText())
+                .description(s.help() + " (default: ${DEFAULT-VALUE}).")
+                .build());
+    }
 
-    @Option(names = "--infer-speed", paramLabel = "S", defaultValue = "1",
-            description = "Research-code infer_speed: 1 = reference sampler, >= 2 = time-strided fast sampling, "
-                    + "< 1 = high-quality unmasking sampler; in (0, 10] (default: ${DEFAULT-VALUE}).")
-    double inferSpeed;
+    /**
+     * The sampling options the command line chose.
+     *
+     * @throws io.vqgen.pipeline.PipelineException naming the flag when a value is malformed or out of range
+     */
+    SamplingOptions options() {
+        SamplingOptions o = SamplingOptions.defaults();
+        for (GenerationSetting s : GenerationSetting.sampling()) {
+            o = o.with(s, value(s));
+        }
+        return o;
+    }
 
-    @Option(names = "--prior-rule", paramLabel = "R", defaultValue = "0",
-            description = "Research-code prior_rule: 0 none, 1 or 2 purity sampling (default: ${DEFAULT-VALUE}).")
-    int priorRule;
-
-    @Option(names = "--prior-weight", paramLabel = "W", defaultValue = "0",
-            description = "Research-code prior_weight, >= 0 (default: ${DEFAULT-VALUE}).")
-    double priorWeight;
-
-    SamplingOptions toOptions() {
-        return new SamplingOptions(steps, guidanceScale, truncationRate, NoiseMode.parse(noise), inferSpeed, priorRule,
-                priorWeight);
+    /** One setting's value (Integer, Long, Double or NoiseMode), checked against its range. */
+    Object value(GenerationSetting s) {
+        return s.parse(spec.findOption(s.flag()).getValue(), s.flag());
     }
 }

@@ -106,7 +106,12 @@ public final class FastSampler implements Sampler {
     }
 
     @Override
+    public String name() {
+        return "fast(stride=" + stride + ", jump=" + jump.name().toLowerCase(java.util.Locale.ROOT) + ")";
+    }
+
+    @Override
     public String toString() {
-        return "fast(stride=" + stride + ", jump=" + jump.name().toLowerCase() + ")";
+        return name();
     }
 }

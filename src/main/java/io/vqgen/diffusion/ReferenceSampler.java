@@ -38,7 +38,12 @@ public final class ReferenceSampler implements Sampler {
     }
 
     @Override
-    public String toString() {
+    public String name() {
         return "reference";
+    }
+
+    @Override
+    public String toString() {
+        return name();
     }
 }

@@ -24,4 +24,10 @@ public interface Sampler {
 
     /** The exact number of network calls {@link #sample} makes for this plan and grid size. */
     int networkCalls(SamplingPlan plan, int tokens);
+
+    /**
+     * What this sampler does, with the parameters that decide it (e.g. {@code fast(stride=3, jump=research)}):
+     * the manifest's {@code sampler} column. Settings the sampler ignores do not appear.
+     */
+    String name();
 }

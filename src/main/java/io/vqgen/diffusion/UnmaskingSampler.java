@@ -198,8 +198,13 @@ public final class UnmaskingSampler implements Sampler {
     }
 
     @Override
-    public String toString() {
-        return (prior == PositionPrior.PURITY ? "purity(weight=" + priorWeight + ", " : "high-quality(")
+    public String name() {
+        return (prior == PositionPrior.PURITY ? "purity(weight=" + priorWeight + ", " : "unmasking(uniform, ")
                 + "reveals-per-call=" + revealsPerCall + ")";
+    }
+
+    @Override
+    public String toString() {
+        return name();
     }
 }

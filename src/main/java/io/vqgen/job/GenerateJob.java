@@ -7,7 +7,7 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,10 +26,10 @@ public final class GenerateJob {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    static int run(String[] args, PrintWriter out, PrintWriter err) {
         List<String> overrides = new ArrayList<>();
         String jobFile = null;
         for (int i = 0; i < args.length; i++) {
@@ -52,7 +52,7 @@ public final class GenerateJob {
     }
 
     /** Runs a job file; prints where the results are. */
-    public static int run(Path jobFile, List<String> overrides, PrintStream out, PrintStream err) {
+    public static int run(Path jobFile, List<String> overrides, PrintWriter out, PrintWriter err) {
         JobConfig config;
         GeneratorFactory factory;
         try {

@@ -1,8 +1,9 @@
 package io.vqgen.job;
 
 import io.vqgen.pipeline.GeneratedImage;
-import io.vqgen.pipeline.GenerationRequest;
+import io.vqgen.pipeline.ImageRequest;
 import io.vqgen.pipeline.ModelIdentity;
+import io.vqgen.pipeline.SamplingOptions;
 
 import java.util.List;
 
@@ -12,8 +13,11 @@ import java.util.List;
  * {@link #generate} from two threads at once.
  */
 public interface ImageGenerator extends AutoCloseable {
-    /** Images for every request, in request order, each image's index within its request set. */
-    List<GeneratedImage> generate(List<GenerationRequest> requests);
+    /** The images, in request order, as one batch with one set of sampling options. */
+    List<GeneratedImage> generate(SamplingOptions sampling, List<ImageRequest> images);
+
+    /** The manifest's sampler label for these options: the sampler they choose, named by itself. */
+    String samplerName(SamplingOptions sampling);
 
     /** The model that makes the images (folder and content fingerprint), for the manifest. */
     ModelIdentity identity();

@@ -5,9 +5,13 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
+import io.vqgen.pipeline.SamplingOptions;
+
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Encodes and stores a batch's images through Hadoop FileSystem (file://, s3a://, hdfs://, …) and turns every
@@ -21,6 +25,7 @@ final class ImageSink {
     private final String model;
     private final String fingerprint;
     private final boolean inline;
+    private final Map<SamplingOptions, String> samplers = new HashMap<>();
 
     ImageSink(OutputLayout layout, Configuration hadoopConf, ImageGenerator generator, String model, boolean inline) {
         this.layout = layout;
@@ -37,7 +42,8 @@ final class ImageSink {
             if (o instanceof Outcome.Generated g) {
                 records.add(store(g));
             } else if (o instanceof Outcome.Failed f) {
-                records.add(ManifestRecord.failed(f.task(), model, fingerprint, f.error(), f.elapsedMs()));
+                records.add(ManifestRecord.failed(f.task(), model, fingerprint, sampler(f.task()), f.error(),
+                        f.elapsedMs()));
             }
         }
         return records;
@@ -52,10 +58,15 @@ final class ImageSink {
             try (FSDataOutputStream out = fs.create(path, true)) {
                 out.write(png);
             }
-            return ManifestRecord.stored(g.task(), g.image(), uri, model, fingerprint, g.elapsedMs(), inline ? png : null);
+            return ManifestRecord.stored(g.task(), g.image(), uri, model, fingerprint, sampler(g.task()), g.elapsedMs(),
+                    inline ? png : null);
         } catch (IOException | RuntimeException e) {
-            return ManifestRecord.failed(g.task(), model, fingerprint, "storing " + uri + " failed: " + ErrorText.of(e),
-                    g.elapsedMs());
+            return ManifestRecord.failed(g.task(), model, fingerprint, sampler(g.task()),
+                    "storing " + uri + " failed: " + ErrorText.of(e), g.elapsedMs());
         }
+    }
+
+    private String sampler(ImageTask task) {
+        return samplers.computeIfAbsent(task.item().sampling(), generator::samplerName);
     }
 }

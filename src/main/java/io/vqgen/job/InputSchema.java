@@ -1,5 +1,6 @@
 package io.vqgen.job;
 
+import io.vqgen.pipeline.GenerationSetting;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.DoubleType;
@@ -10,49 +11,27 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
  * The prompt table's columns, checked before anything is loaded: the id column (string or an integer type),
- * the prompt column (string), and the optional per-row overrides, each with the type it must have.
+ * the prompt column (string), and the optional per-row overrides ({@link GenerationSetting#columns()}), each with
+ * the type it must have.
  */
 final class InputSchema {
-    enum Kind {
-        INTEGER("an integer type (tinyint, smallint, int or bigint)"),
-        NUMBER("a number (an integer, float, double or decimal type)");
-
-        final String expected;
-
-        Kind(String expected) {
-            this.expected = expected;
-        }
-
-        boolean accepts(DataType t) {
-            return t instanceof IntegralType
-                    || (this == NUMBER && (t instanceof FloatType || t instanceof DoubleType || t instanceof DecimalType));
-        }
-    }
-
-    /** Optional columns that override the job's setting for their row. */
-    static final Map<String, Kind> OVERRIDES;
-
-    static {
-        Map<String, Kind> m = new LinkedHashMap<>();
-        m.put("seed", Kind.INTEGER);
-        m.put("num_images", Kind.INTEGER);
-        m.put("steps", Kind.INTEGER);
-        m.put("guidance_scale", Kind.NUMBER);
-        m.put("truncation_rate", Kind.NUMBER);
-        m.put("infer_speed", Kind.NUMBER);
-        m.put("prior_rule", Kind.INTEGER);
-        m.put("prior_weight", Kind.NUMBER);
-        OVERRIDES = Collections.unmodifiableMap(m);
-    }
-
     private InputSchema() {
+    }
+
+    /** Whether a column of this type can hold the setting's values (any integer type; any number for decimals). */
+    static boolean accepts(GenerationSetting setting, DataType t) {
+        return t instanceof IntegralType || (setting.type() == GenerationSetting.Type.DOUBLE
+                && (t instanceof FloatType || t instanceof DoubleType || t instanceof DecimalType));
+    }
+
+    static String expected(GenerationSetting setting) {
+        return setting.type() == GenerationSetting.Type.DOUBLE
+                ? "a number (an integer, float, double or decimal type)"
+                : "an integer type (tinyint, smallint, int or bigint)";
     }
 
     static void check(StructType schema, JobConfig config, String input) {
@@ -67,13 +46,12 @@ final class InputSchema {
             throw wrongType(input, prompt, "string");
         }
         for (StructField f : schema.fields()) {
-            Kind kind = OVERRIDES.get(f.name());
-            if (kind != null && !kind.accepts(f.dataType())) {
-                throw wrongType(input, f, kind.expected);
+            GenerationSetting setting = GenerationSetting.byKey(f.name());
+            if (setting != null && setting.isColumn() && !accepts(setting, f.dataType())) {
+                throw wrongType(input, f, expected(setting));
             }
         }
     }
-
     private static StructField required(StructType schema, String name, String key, String what, String input,
                                         String columns) {
         return Arrays.stream(schema.fields()).filter(f -> f.name().equals(name)).findFirst()

@@ -1,6 +1,8 @@
 package io.vqgen.job;
 
-import io.vqgen.pipeline.NoiseMode;
+import io.vqgen.pipeline.GenerationSetting;
+import io.vqgen.pipeline.PipelineException;
+import io.vqgen.pipeline.PipelineOptions;
 import io.vqgen.pipeline.SamplingOptions;
 
 import java.io.IOException;
@@ -34,14 +36,14 @@ public final class JobConfig implements Serializable {
 
     /** The production generator: the VQ-Diffusion pipeline. */
     public static final String DEFAULT_GENERATOR = "io.vqgen.job.PipelineGeneratorFactory";
-    /** Upper bound of {@code num_images} per row, a guard against typos that would queue millions of images. */
-    public static final int MAX_IMAGES_PER_ROW = 1024;
-
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final Pattern DEVICE = Pattern.compile("auto|cpu|gpu|gpu:\\d+");
     private static final List<String> SECRET_MARKERS = List.of("secret", "password", "token", "access.key");
 
-    /** Every known key with its default ("" = required or generated). Order is the README's. */
+    /**
+     * Every known key with its default ("" = required or generated). Order is the README's. The per-image settings
+     * ({@link GenerationSetting}: num_images and the sampling settings) come from their table.
+     */
     static final Map<String, String> DEFAULTS;
 
     static {
@@ -51,14 +53,11 @@ public final class JobConfig implements Serializable {
         d.put("model", "");
         d.put("id_column", "id");
         d.put("prompt_column", "prompt");
-        d.put("num_images", "1");
-        d.put("steps", String.valueOf(SamplingOptions.DEFAULT_STEPS));
-        d.put("guidance_scale", String.valueOf(SamplingOptions.DEFAULT_GUIDANCE));
-        d.put("truncation_rate", String.valueOf(SamplingOptions.DEFAULT_TRUNCATION));
-        d.put("noise", NoiseMode.PER_IMAGE.label());
-        d.put("infer_speed", "1");
-        d.put("prior_rule", "0");
-        d.put("prior_weight", "0");
+        for (GenerationSetting setting : GenerationSetting.values()) {
+            if (setting.hasJobKey()) {
+                d.put(setting.key(), setting.defaultText());
+            }
+        }
         d.put("run_seed", "0");
         d.put("batch_size", "8");
         d.put("partitions", "0");
@@ -78,13 +77,7 @@ public final class JobConfig implements Serializable {
     private final String idColumn;
     private final String promptColumn;
     private final int numImages;
-    private final int steps;
-    private final double guidanceScale;
-    private final double truncationRate;
-    private final NoiseMode noise;
-    private final double inferSpeed;
-    private final int priorRule;
-    private final double priorWeight;
+    private final SamplingOptions sampling;
     private final long runSeed;
     private final int batchSize;
     private final int partitions;
@@ -113,20 +106,18 @@ public final class JobConfig implements Serializable {
         if (idColumn.equals(promptColumn)) {
             throw new JobException(source + ": id_column and prompt_column are both '" + idColumn + "'");
         }
-        numImages = r.integer("num_images", 1, MAX_IMAGES_PER_ROW);
-        steps = r.integer("steps", Integer.MIN_VALUE, Integer.MAX_VALUE);
-        guidanceScale = r.decimal("guidance_scale");
-        truncationRate = r.decimal("truncation_rate");
-        noise = r.parse("noise", NoiseMode::parse);
-        inferSpeed = r.decimal("infer_speed");
-        priorRule = r.integer("prior_rule", Integer.MIN_VALUE, Integer.MAX_VALUE);
-        priorWeight = r.decimal("prior_weight");
+        numImages = (Integer) r.setting(GenerationSetting.NUM_IMAGES);
+        SamplingOptions o = SamplingOptions.defaults();
+        for (GenerationSetting setting : GenerationSetting.sampling()) {
+            o = o.with(setting, r.setting(setting));
+        }
+        sampling = o;
         runSeed = r.parse("run_seed", Long::parseLong);
         batchSize = r.integer("batch_size", 1, Integer.MAX_VALUE);
         partitions = r.integer("partitions", 0, Integer.MAX_VALUE);
         rowsPerCommit = r.integer("rows_per_commit", 1, Integer.MAX_VALUE);
         device = r.matching("device", DEVICE, "auto, cpu, gpu or gpu:N");
-        dtype = r.matching("dtype", Pattern.compile("float32|float16|bfloat16"), "float32, float16 or bfloat16");
+        dtype = r.dtype("dtype");
         inlineImages = Boolean.parseBoolean(r.matching("inline_images", Pattern.compile("true|false"), "true or false"));
         generator = r.required("generator", "a GeneratorFactory class name");
         if (s.get("run_id").isEmpty()) {
@@ -134,7 +125,6 @@ public final class JobConfig implements Serializable {
         }
         runId = r.matching("run_id", RUN_ID, "letters, digits, '.', '_' or '-', starting with a letter or digit, at most 100");
         settings = Collections.unmodifiableMap(s);
-        checkSampling(source);
     }
 
     /** Reads a job file, then applies {@code key=value} overrides in order. */
@@ -170,24 +160,6 @@ public final class JobConfig implements Serializable {
         return of(s, "job settings");
     }
 
-    private void checkSampling(String source) {
-        SamplingOptions base = SamplingOptions.defaults().withNoise(noise);
-        check(source, "steps", () -> base.withSteps(steps));
-        check(source, "guidance_scale", () -> base.withGuidanceScale(guidanceScale));
-        check(source, "truncation_rate", () -> base.withTruncationRate(truncationRate));
-        check(source, "infer_speed", () -> base.withResearchSampler(inferSpeed, 0, 0));
-        check(source, "prior_rule", () -> base.withResearchSampler(1, priorRule, 0));
-        check(source, "prior_weight", () -> base.withResearchSampler(1, 0, priorWeight));
-    }
-
-    private static void check(String source, String key, Runnable build) {
-        try {
-            build.run();
-        } catch (IllegalArgumentException e) {
-            throw new JobException(source + ": " + key + ": " + e.getMessage());
-        }
-    }
-
     private static String newRunId() {
         byte[] suffix = new byte[2];
         new SecureRandom().nextBytes(suffix);
@@ -197,7 +169,7 @@ public final class JobConfig implements Serializable {
 
     /** The job's sampling options (rows may override some of them). */
     public SamplingOptions sampling() {
-        return new SamplingOptions(steps, guidanceScale, truncationRate, noise, inferSpeed, priorRule, priorWeight);
+        return sampling;
     }
 
     /** Every {@code spark.*} key, for the Spark configuration. */
@@ -322,12 +294,21 @@ public final class JobConfig implements Serializable {
             return n;
         }
 
-        double decimal(String key) {
+        Object setting(GenerationSetting setting) {
+            try {
+                return setting.parse(s.get(setting.key()));
+            } catch (PipelineException e) {
+                throw new JobException(source + ": " + e.getMessage());
+            }
+        }
+
+        String dtype(String key) {
             String v = s.get(key);
             try {
-                return Double.parseDouble(v);
-            } catch (NumberFormatException e) {
-                throw new JobException(source + ": " + key + ": expected a number, got '" + v + "'");
+                new PipelineOptions("cpu", v);
+                return v;
+            } catch (RuntimeException e) {
+                throw new JobException(source + ": " + key + ": " + e.getMessage());
             }
         }
 

@@ -1,5 +1,8 @@
 package io.vqgen.job;
 
+import io.vqgen.pipeline.GenerationSetting;
+import io.vqgen.pipeline.NoiseMode;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -19,7 +22,7 @@ public final class ManifestSchema {
                 .add("id", DataTypes.StringType)
                 .add("image_index", DataTypes.IntegerType)
                 .add("prompt", DataTypes.StringType)
-                .add("seed", DataTypes.LongType)
+                .add(GenerationSetting.SEED.key(), DataTypes.LongType)
                 .add("tokens", DataTypes.createArrayType(DataTypes.IntegerType, false))
                 .add("token_height", DataTypes.IntegerType)
                 .add("token_width", DataTypes.IntegerType)
@@ -28,14 +31,28 @@ public final class ManifestSchema {
                 .add("height", DataTypes.IntegerType)
                 .add("model", DataTypes.StringType)
                 .add("model_fingerprint", DataTypes.StringType)
-                .add("sampler", DataTypes.StringType)
-                .add("steps", DataTypes.IntegerType)
-                .add("guidance_scale", DataTypes.DoubleType)
-                .add("truncation_rate", DataTypes.DoubleType)
-                .add("noise", DataTypes.StringType)
-                .add("status", DataTypes.StringType, false)
+                .add("sampler", DataTypes.StringType);
+        for (GenerationSetting setting : GenerationSetting.sampling()) {
+            s = s.add(setting.key(), columnType(setting));
+        }
+        s = s.add("status", DataTypes.StringType, false)
                 .add("error", DataTypes.StringType)
                 .add("elapsed_ms", DataTypes.LongType);
         return inlineImages ? s.add("image", DataTypes.BinaryType) : s;
+    }
+
+    /** The manifest column type of a setting's values. */
+    static DataType columnType(GenerationSetting setting) {
+        return switch (setting.type()) {
+            case INT -> DataTypes.IntegerType;
+            case LONG -> DataTypes.LongType;
+            case DOUBLE -> DataTypes.DoubleType;
+            case CHOICE -> DataTypes.StringType;
+        };
+    }
+
+    /** A sampling setting's value as its manifest column holds it (a choice by its label). */
+    static Object columnValue(Object value) {
+        return value instanceof NoiseMode mode ? mode.label() : value;
     }
 }

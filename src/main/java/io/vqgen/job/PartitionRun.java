@@ -1,5 +1,6 @@
 package io.vqgen.job;
 
+import io.vqgen.pipeline.SamplingOptions;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
@@ -11,7 +12,9 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -20,9 +23,10 @@ import java.util.concurrent.Future;
 
 /**
  * One task's work over its partition, as the iterator of manifest rows that Spark's writer pulls. Rows are
- * validated as they arrive (rejected rows come out at once as error rows); valid rows' images are queued and
- * generated {@code batch_size} images at a time on this thread, while a single writer thread encodes and
- * stores the previous batch. At most {@value #WRITES_IN_FLIGHT} batches wait for the writer, so memory stays
+ * validated as they arrive (rejected rows come out at once as error rows); valid rows' images are queued by their
+ * sampling options, and a queue is generated as soon as it holds {@code batch_size} images (the rest when the input
+ * ends), on this thread, while a single writer thread encodes and stores the previous batch. A batch therefore
+ * never mixes sampling options. At most {@value #WRITES_IN_FLIGHT} batches wait for the writer, so memory stays
  * bounded and generation only pauses when storage is the bottleneck.
  */
 final class PartitionRun implements Iterator<Row> {
@@ -38,7 +42,8 @@ final class PartitionRun implements Iterator<Row> {
     private final JobMetrics metrics;
     private final int partition;
 
-    private final ArrayDeque<ImageTask> pending = new ArrayDeque<>();
+    /** Images waiting for their batch, by sampling options, in the order the options first appeared. */
+    private final Map<SamplingOptions, ArrayDeque<ImageTask>> pending = new LinkedHashMap<>();
     private final ArrayDeque<Row> ready = new ArrayDeque<>();
     private final ArrayDeque<Future<List<ManifestRecord>>> writes = new ArrayDeque<>();
     private ExecutorService writer;
@@ -92,32 +97,48 @@ final class PartitionRun implements Iterator<Row> {
         return ready.removeFirst();
     }
 
-    /** Reads rows until a batch is full (or the input ends), generates it and hands it to the writer. */
+    /**
+     * Reads rows until one options group holds a full batch (or the input ends), generates that batch (at the end,
+     * the oldest group's images) and hands it to the writer.
+     */
     private void step() {
-        while (pending.size() < config.batchSize() && input.hasNext()) {
+        ArrayDeque<ImageTask> full = null;
+        while (full == null && input.hasNext()) {
             PlannedRow row = PlannedRow.from(input.next());
             RowValidator.Verdict verdict = validator.check(row);
             if (verdict.error() != null) {
                 emit(ManifestRecord.rejected(row, config.model(), verdict.error()));
-            } else {
-                for (int index : verdict.work().indices()) {
-                    pending.add(new ImageTask(verdict.work(), index));
-                }
+                continue;
+            }
+            WorkItem work = verdict.work();
+            ArrayDeque<ImageTask> group = pending.computeIfAbsent(work.sampling(), k -> new ArrayDeque<>());
+            for (int index : work.indices()) {
+                group.add(new ImageTask(work, index));
+            }
+            if (group.size() >= config.batchSize()) {
+                full = group;
             }
         }
-        if (pending.size() >= config.batchSize() || (!input.hasNext() && !pending.isEmpty())) {
+        if (full == null && !input.hasNext() && !pending.isEmpty()) {
+            full = pending.values().iterator().next();
+        }
+        if (full != null) {
+            SamplingOptions sampling = full.peekFirst().item().sampling();
             List<ImageTask> batch = new ArrayList<>(config.batchSize());
-            while (batch.size() < config.batchSize() && !pending.isEmpty()) {
-                batch.add(pending.removeFirst());
+            while (batch.size() < config.batchSize() && !full.isEmpty()) {
+                batch.add(full.removeFirst());
             }
-            generate(batch);
+            if (full.isEmpty()) {
+                pending.remove(sampling);
+            }
+            generate(sampling, batch);
         }
         while (!writes.isEmpty() && (writes.peekFirst().isDone() || writes.size() > WRITES_IN_FLIGHT)) {
             collect(writes.removeFirst());
         }
     }
 
-    private void generate(List<ImageTask> batch) {
+    private void generate(SamplingOptions sampling, List<ImageTask> batch) {
         if (runner == null) {
             device = DeviceChoice.forTask(config.device());
             if (device.fellBack()) {
@@ -136,7 +157,7 @@ final class PartitionRun implements Iterator<Row> {
             });
         }
         long start = System.nanoTime();
-        List<Outcome> outcomes = runner.run(batch);
+        List<Outcome> outcomes = runner.run(sampling, batch);
         double seconds = (System.nanoTime() - start) / 1e9;
         metrics.generationSeconds().add(seconds);
         batches++;

@@ -1,10 +1,11 @@
 package io.vqgen.job;
 
 import io.vqgen.pipeline.GeneratedImage;
-import io.vqgen.pipeline.GenerationRequest;
+import io.vqgen.pipeline.ImageRequest;
 import io.vqgen.pipeline.ModelIdentity;
 import io.vqgen.pipeline.PipelineOptions;
 import io.vqgen.pipeline.PngEncoder;
+import io.vqgen.pipeline.SamplingOptions;
 import io.vqgen.pipeline.VqDiffusionPipeline;
 
 import java.nio.file.Path;
@@ -19,8 +20,13 @@ public final class PipelineGeneratorFactory implements GeneratorFactory {
         VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(modelDir, new PipelineOptions(device, dtype));
         return new ImageGenerator() {
             @Override
-            public List<GeneratedImage> generate(List<GenerationRequest> requests) {
-                return pipeline.generate(requests);
+            public List<GeneratedImage> generate(SamplingOptions sampling, List<ImageRequest> images) {
+                return pipeline.generate(sampling, images);
+            }
+
+            @Override
+            public String samplerName(SamplingOptions sampling) {
+                return pipeline.sampler(sampling).name();
             }
 
             @Override

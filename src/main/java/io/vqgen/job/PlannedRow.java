@@ -1,17 +1,20 @@
 package io.vqgen.job;
 
+import io.vqgen.pipeline.GenerationSetting;
 import org.apache.spark.sql.Row;
 
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * One prompt row as the driver planned it: the id and prompt, the override columns (null = not set, or the
- * column is absent), where the row sits in input order (file, row index) and where its id occurs first, and
- * the image indices already {@code ok} in the manifest.
+ * One prompt row as the driver planned it: the id and prompt, the per-row overrides that are set (a Long or
+ * Double per {@link GenerationSetting} column; absent = not set, or the column is absent), where the row sits in
+ * input order (file, row index) and where its id occurs first, and the image indices already {@code ok} in the
+ * manifest.
  */
-record PlannedRow(String id, String prompt, Long seed, Long numImages, Long steps, Double guidanceScale,
-                  Double truncationRate, Double inferSpeed, Long priorRule, Double priorWeight,
-                  String sourceFile, long sourceRow, String firstFile, long firstRow, int[] done) {
+record PlannedRow(String id, String prompt, Map<GenerationSetting, Object> overrides, String sourceFile,
+                  long sourceRow, String firstFile, long firstRow, int[] done) {
 
     static final String ID = "id";
     static final String PROMPT = "prompt";
@@ -23,10 +26,15 @@ record PlannedRow(String id, String prompt, Long seed, Long numImages, Long step
 
     static PlannedRow from(Row r) {
         List<Integer> done = r.isNullAt(r.fieldIndex(DONE)) ? List.of() : r.getList(r.fieldIndex(DONE));
-        return new PlannedRow(r.getAs(ID), r.getAs(PROMPT), r.getAs("seed"), r.getAs("num_images"), r.getAs("steps"),
-                r.getAs("guidance_scale"), r.getAs("truncation_rate"), r.getAs("infer_speed"), r.getAs("prior_rule"),
-                r.getAs("prior_weight"), r.getAs(SOURCE_FILE), r.<Long>getAs(SOURCE_ROW), r.getAs(FIRST_FILE),
-                r.<Long>getAs(FIRST_ROW), done.stream().mapToInt(Integer::intValue).toArray());
+        Map<GenerationSetting, Object> overrides = new EnumMap<>(GenerationSetting.class);
+        for (GenerationSetting setting : GenerationSetting.columns()) {
+            int i = r.fieldIndex(setting.key());
+            if (!r.isNullAt(i)) {
+                overrides.put(setting, r.get(i));
+            }
+        }
+        return new PlannedRow(r.getAs(ID), r.getAs(PROMPT), overrides, r.getAs(SOURCE_FILE), r.<Long>getAs(SOURCE_ROW),
+                r.getAs(FIRST_FILE), r.<Long>getAs(FIRST_ROW), done.stream().mapToInt(Integer::intValue).toArray());
     }
 
     /** A later row with an id that occurred before in input order. */

@@ -1,5 +1,6 @@
 package io.vqgen.job;
 
+import io.vqgen.pipeline.GenerationSetting;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -8,7 +9,6 @@ import org.apache.spark.sql.types.DataTypes;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.apache.spark.sql.functions.array_except;
 import static org.apache.spark.sql.functions.coalesce;
@@ -48,9 +48,9 @@ final class PromptPlan {
         List<Column> columns = new ArrayList<>();
         columns.add(col(config.idColumn()).cast(DataTypes.StringType).as(PlannedRow.ID));
         columns.add(col(config.promptColumn()).as(PlannedRow.PROMPT));
-        for (Map.Entry<String, InputSchema.Kind> o : InputSchema.OVERRIDES.entrySet()) {
-            String name = o.getKey();
-            var type = o.getValue() == InputSchema.Kind.INTEGER ? DataTypes.LongType : DataTypes.DoubleType;
+        for (GenerationSetting setting : GenerationSetting.columns()) {
+            String name = setting.key();
+            var type = setting.type() == GenerationSetting.Type.DOUBLE ? DataTypes.DoubleType : DataTypes.LongType;
             columns.add((present.contains(name) ? col(name) : lit(null)).cast(type).as(name));
         }
         columns.add(col("_metadata.file_path").as(PlannedRow.SOURCE_FILE));
@@ -68,13 +68,13 @@ final class PromptPlan {
         Dataset<Row> joined = rows.join(done, rows.col(PlannedRow.ID).equalTo(done.col(PlannedRow.ID)), "left")
                 .drop(done.col(PlannedRow.ID));
 
-        Column n = coalesce(col("num_images"), lit((long) config.numImages()));
+        Column n = coalesce(col(GenerationSetting.NUM_IMAGES.key()), lit((long) config.numImages()));
         Column first = col(PlannedRow.SOURCE_FILE).equalTo(col(PlannedRow.FIRST_FILE))
                 .and(col(PlannedRow.SOURCE_ROW).equalTo(col(PlannedRow.FIRST_ROW)));
         Column missing = size(array_except(sequence(lit(0), n.minus(1).cast(DataTypes.IntegerType)), col(PlannedRow.DONE)));
         // Duplicates, rows never done and rows with an invalid count stay: they come out as error rows again.
         Column todo = when(not(first).or(col(PlannedRow.DONE).isNull())
-                        .or(not(n.between(1, JobConfig.MAX_IMAGES_PER_ROW))), lit(true))
+                        .or(not(n.between(1, (long) GenerationSetting.NUM_IMAGES.max()))), lit(true))
                 .otherwise(missing.gt(0));
         return joined.withColumn(TODO, todo);
     }

@@ -1,6 +1,7 @@
 package io.vqgen.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vqgen.pipeline.GenerationSetting;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.example.data.Group;
@@ -36,19 +37,20 @@ import java.util.Map;
 public final class PromptsFile {
     private enum Type { STRING, INT64, INT32, DOUBLE }
 
+    /** id, prompt, then the per-row override columns of {@link GenerationSetting}. */
     private static final Map<String, Type> FIELDS = new LinkedHashMap<>();
 
     static {
         FIELDS.put("id", Type.STRING);
         FIELDS.put("prompt", Type.STRING);
-        FIELDS.put("seed", Type.INT64);
-        FIELDS.put("num_images", Type.INT32);
-        FIELDS.put("steps", Type.INT32);
-        FIELDS.put("guidance_scale", Type.DOUBLE);
-        FIELDS.put("truncation_rate", Type.DOUBLE);
-        FIELDS.put("infer_speed", Type.DOUBLE);
-        FIELDS.put("prior_rule", Type.INT32);
-        FIELDS.put("prior_weight", Type.DOUBLE);
+        for (GenerationSetting setting : GenerationSetting.columns()) {
+            FIELDS.put(setting.key(), switch (setting.type()) {
+                case INT -> Type.INT32;
+                case LONG -> Type.INT64;
+                case DOUBLE -> Type.DOUBLE;
+                case CHOICE -> throw new IllegalStateException(setting + " is not a column");
+            });
+        }
     }
 
     private PromptsFile() {

@@ -1,9 +1,11 @@
 package io.vqgen.job;
 
+import io.vqgen.pipeline.GenerationSetting;
+import io.vqgen.pipeline.PipelineException;
 import io.vqgen.pipeline.SamplingOptions;
 
 import java.util.Arrays;
-import java.util.function.UnaryOperator;
+import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
@@ -45,54 +47,35 @@ final class RowValidator {
         if (row.prompt().isBlank()) {
             return Verdict.rejected(config.promptColumn() + " is empty");
         }
-        long n = row.numImages() != null ? row.numImages() : config.numImages();
-        if (n < 1 || n > JobConfig.MAX_IMAGES_PER_ROW) {
-            return Verdict.rejected("num_images " + n + " is out of range (1.." + JobConfig.MAX_IMAGES_PER_ROW + ")");
-        }
-        long maxSeed = Long.MAX_VALUE - (n - 1);
-        if (row.seed() != null && (row.seed() < 0 || row.seed() > maxSeed)) {
-            return Verdict.rejected("seed " + row.seed() + " is out of range (0.." + maxSeed + " for " + n + " images)");
-        }
-        if (row.steps() != null && (row.steps() < 1 || row.steps() > maxSteps)) {
-            return Verdict.rejected("steps " + row.steps() + " is out of range (1.." + maxSteps
-                    + ", the model's num_train_timesteps)");
-        }
-        if (row.priorRule() != null && (row.priorRule() < Integer.MIN_VALUE || row.priorRule() > Integer.MAX_VALUE)) {
-            return Verdict.rejected("prior_rule " + row.priorRule() + " is out of range (0, 1 or 2)");
-        }
-        SamplingOptions sampling = config.sampling();
+        Object count = row.overrides().get(GenerationSetting.NUM_IMAGES);
+        int n;
         try {
-            sampling = apply(sampling, "steps", row.steps(), s -> s.withSteps(row.steps().intValue()));
-            sampling = apply(sampling, "guidance_scale", row.guidanceScale(), s -> s.withGuidanceScale(row.guidanceScale()));
-            sampling = apply(sampling, "truncation_rate", row.truncationRate(), s -> s.withTruncationRate(row.truncationRate()));
-            sampling = apply(sampling, "infer_speed", row.inferSpeed(),
-                    s -> s.withResearchSampler(row.inferSpeed(), s.priorRule(), s.priorWeight()));
-            sampling = apply(sampling, "prior_rule", row.priorRule(),
-                    s -> s.withResearchSampler(s.inferSpeed(), row.priorRule().intValue(), s.priorWeight()));
-            sampling = apply(sampling, "prior_weight", row.priorWeight(),
-                    s -> s.withResearchSampler(s.inferSpeed(), s.priorRule(), row.priorWeight()));
-        } catch (RejectedOverride e) {
+            n = count == null ? config.numImages() : (Integer) GenerationSetting.NUM_IMAGES.checked(count);
+        } catch (PipelineException e) {
             return Verdict.rejected(e.getMessage());
         }
-        int[] todo = IntStream.range(0, (int) n).filter(i -> Arrays.stream(row.done()).noneMatch(d -> d == i)).toArray();
+        Object seed = row.overrides().get(GenerationSetting.SEED);
+        long maxSeed = Long.MAX_VALUE - (n - 1);
+        if (seed != null && ((Long) seed < 0 || (Long) seed > maxSeed)) {
+            return Verdict.rejected("seed " + seed + " is out of range (0.." + maxSeed + " for " + n + " images)");
+        }
+        SamplingOptions sampling = config.sampling();
+        for (Map.Entry<GenerationSetting, Object> o : row.overrides().entrySet()) {
+            if (!o.getKey().isSampling()) {
+                continue;
+            }
+            try {
+                sampling = sampling.with(o.getKey(), o.getValue());
+            } catch (PipelineException e) {
+                return Verdict.rejected(e.getMessage());
+            }
+        }
+        if (sampling.steps() > maxSteps) {
+            return Verdict.rejected("steps " + sampling.steps() + " is out of range (1.." + maxSteps
+                    + ", the model's num_train_timesteps)");
+        }
+        int[] todo = IntStream.range(0, n).filter(i -> Arrays.stream(row.done()).noneMatch(d -> d == i)).toArray();
         return new Verdict(new WorkItem(row.id(), row.prompt(), sampling,
-                Seeds.base(row.seed(), config.runSeed(), row.id()), todo), null);
-    }
-
-    private static SamplingOptions apply(SamplingOptions s, String column, Object value, UnaryOperator<SamplingOptions> change) {
-        if (value == null) {
-            return s;
-        }
-        try {
-            return change.apply(s);
-        } catch (IllegalArgumentException e) {
-            throw new RejectedOverride(column + " " + value + " is out of range: " + e.getMessage());
-        }
-    }
-
-    private static final class RejectedOverride extends RuntimeException {
-        RejectedOverride(String message) {
-            super(message, null, false, false);
-        }
+                Seeds.base((Long) seed, config.runSeed(), row.id()), todo), null);
     }
 }

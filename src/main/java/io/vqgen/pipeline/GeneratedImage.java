@@ -3,13 +3,11 @@ package io.vqgen.pipeline;
 /**
  * One generated image.
  *
- * @param request     index of its request in the call
- * @param imageIndex  index within the request
  * @param seed        the seed its noise came from
  * @param tokens      final token grid, row-major, tokenHeight × tokenWidth
  * @param rgb         8-bit RGB pixels, row-major HWC, {@code round(x * 255)} of the [0, 1] image as diffusers converts it
  * @param pixels      the float image in [0, 1], HWC (what diffusers returns with output_type="np")
  */
-public record GeneratedImage(int request, int imageIndex, long seed, int[] tokens, int tokenHeight, int tokenWidth,
+public record GeneratedImage(long seed, int[] tokens, int tokenHeight, int tokenWidth,
                              byte[] rgb, float[] pixels, int width, int height) {
 }

@@ -46,7 +46,7 @@ public final class ModelInitializer {
             try {
                 return valueOf(s.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown preset '" + s + "' (expected tiny, bench or ithq)");
+                throw new PipelineException("unknown preset '" + s + "' (expected tiny, bench or ithq)");
             }
         }
     }
@@ -92,7 +92,7 @@ public final class ModelInitializer {
                 if (config.startsWith(ModelFolder.CF_EMBEDDINGS)) {
                     continue;
                 }
-                throw new IllegalArgumentException(source + ": missing (expected the component configs in diffusers "
+                throw new PipelineException(source + ": missing (expected the component configs in diffusers "
                         + "layout: " + String.join(", ", CONFIGS) + ")");
             }
             Path target = out.resolve(config);
@@ -106,14 +106,14 @@ public final class ModelInitializer {
 
     private static void prepare(Path out) throws IOException {
         if (Files.exists(out) && (!Files.isDirectory(out) || Files.list(out).findAny().isPresent())) {
-            throw new IllegalArgumentException(out + ": already exists and is not an empty folder (choose a new --out)");
+            throw new PipelineException(out + ": already exists and is not an empty folder (choose a new --out)");
         }
         Files.createDirectories(out);
     }
 
     private static Path requireTokenizer(Path tokenizer, Preset preset) {
         if (tokenizer == null) {
-            throw new IllegalArgumentException("preset " + preset.name().toLowerCase(Locale.ROOT) + " needs a CLIP "
+            throw new PipelineException("preset " + preset.name().toLowerCase(Locale.ROOT) + " needs a CLIP "
                     + "tokenizer folder (--tokenizer DIR with vocab.json, merges.txt, tokenizer_config.json, "
                     + "special_tokens_map.json; vqgen does not ship the CLIP vocabulary)");
         }
@@ -141,7 +141,7 @@ public final class ModelInitializer {
         int vocab = vocabSize(textConfigFile, textConfig);
         int maxId = Math.max(Math.max(loaded.bosId(), loaded.eosId()), loaded.padId());
         if (maxId >= vocab) {
-            throw new IllegalArgumentException(tokenizer + ": token id " + maxId + " does not fit the text encoder's "
+            throw new PipelineException(tokenizer + ": token id " + maxId + " does not fit the text encoder's "
                     + "vocab_size " + vocab + " (use a tokenizer matching text_encoder/config.json)");
         }
 

@@ -26,6 +26,6 @@ public enum NoiseMode {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown noise mode '" + s + "' (expected reference or per-image)");
+        throw new PipelineException("unknown noise mode '" + s + "' (expected reference or per-image)");
     }
 }

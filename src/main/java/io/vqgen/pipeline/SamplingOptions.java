@@ -1,66 +1,95 @@
 package io.vqgen.pipeline;
 
+import java.io.Serializable;
+
 /**
- * How one image is sampled. Defaults are diffusers' (100 steps, guidance 5.0, truncation 1.0) and the
- * research code's (infer_speed 1 = the reference sampler, prior_rule 0, prior_weight 0).
+ * How images are sampled: the values of the sampling settings of {@link GenerationSetting} (which defines their
+ * ranges, defaults and names). One generation call takes one of these for all its images.
  *
  * @param steps          number of denoising steps (1..num_train_timesteps)
- * @param guidanceScale  classifier-free guidance scale; 1.0 disables guidance
+ * @param guidanceScale  classifier-free guidance scale; at most 1.0 disables guidance
  * @param truncationRate cumulative probability kept by truncation, in (0, 1]
  * @param noise          where random numbers come from
  * @param inferSpeed     research-code infer_speed: 1 reference, ≥2 time stride, (0,1) high-quality unmasking
- * @param priorRule      research-code prior_rule: 0 none, 1 or 2 purity sampling
+ * @param priorRule      research-code prior_rule: 0 none, 1 uniform unmasking, 2 purity
  * @param priorWeight    research-code prior_weight r ≥ 0
  */
 public record SamplingOptions(int steps, double guidanceScale, double truncationRate, NoiseMode noise,
-                              double inferSpeed, int priorRule, double priorWeight) {
-
-    public static final int DEFAULT_STEPS = 100;
-    public static final double DEFAULT_GUIDANCE = 5.0;
-    public static final double DEFAULT_TRUNCATION = 1.0;
+                              double inferSpeed, int priorRule, double priorWeight) implements Serializable {
 
     public SamplingOptions {
-        if (steps < 1) {
-            throw new IllegalArgumentException("steps must be at least 1, got " + steps);
-        }
-        if (!(guidanceScale >= 0) || Double.isInfinite(guidanceScale)) {
-            throw new IllegalArgumentException("guidance scale must be a finite number >= 0, got " + guidanceScale);
-        }
-        if (!(truncationRate > 0 && truncationRate <= 1)) {
-            throw new IllegalArgumentException("truncation rate must be in (0, 1], got " + truncationRate);
-        }
-        if (noise == null) {
-            throw new IllegalArgumentException("noise mode is required (reference or per-image)");
-        }
-        if (!(inferSpeed > 0 && inferSpeed <= 10)) {
-            throw new IllegalArgumentException("infer speed must be in (0, 10], got " + inferSpeed);
-        }
-        if (priorRule < 0 || priorRule > 2) {
-            throw new IllegalArgumentException("prior rule must be 0, 1 or 2, got " + priorRule);
-        }
-        if (!(priorWeight >= 0) || Double.isInfinite(priorWeight)) {
-            throw new IllegalArgumentException("prior weight must be a finite number >= 0, got " + priorWeight);
-        }
+        GenerationSetting.STEPS.checked(steps);
+        GenerationSetting.GUIDANCE_SCALE.checked(guidanceScale);
+        GenerationSetting.TRUNCATION_RATE.checked(truncationRate);
+        GenerationSetting.NOISE.checked(noise);
+        GenerationSetting.INFER_SPEED.checked(inferSpeed);
+        GenerationSetting.PRIOR_RULE.checked(priorRule);
+        GenerationSetting.PRIOR_WEIGHT.checked(priorWeight);
     }
 
+    /** Every setting at its default. */
     public static SamplingOptions defaults() {
-        return new SamplingOptions(DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_TRUNCATION, NoiseMode.PER_IMAGE, 1, 0, 0);
+        SamplingOptions o = new SamplingOptions(1, 0, 1, NoiseMode.PER_IMAGE, 1, 0, 0);
+        for (GenerationSetting s : GenerationSetting.sampling()) {
+            o = o.with(s, s.parse(s.defaultText()));
+        }
+        return o;
+    }
+
+    /** The value of one sampling setting (Integer, Double or {@link NoiseMode}). */
+    public Object get(GenerationSetting setting) {
+        return switch (setting) {
+            case STEPS -> steps;
+            case GUIDANCE_SCALE -> guidanceScale;
+            case TRUNCATION_RATE -> truncationRate;
+            case NOISE -> noise;
+            case INFER_SPEED -> inferSpeed;
+            case PRIOR_RULE -> priorRule;
+            case PRIOR_WEIGHT -> priorWeight;
+            default -> throw new IllegalArgumentException(setting + " is not a sampling setting");
+        };
+    }
+
+    /**
+     * The same options with one setting changed.
+     *
+     * @throws PipelineException if the value is out of the setting's range
+     */
+    public SamplingOptions with(GenerationSetting setting, Object value) {
+        Object v = setting.checked(value);
+        return switch (setting) {
+            case STEPS -> new SamplingOptions((Integer) v, guidanceScale, truncationRate, noise, inferSpeed,
+                    priorRule, priorWeight);
+            case GUIDANCE_SCALE -> new SamplingOptions(steps, (Double) v, truncationRate, noise, inferSpeed,
+                    priorRule, priorWeight);
+            case TRUNCATION_RATE -> new SamplingOptions(steps, guidanceScale, (Double) v, noise, inferSpeed,
+                    priorRule, priorWeight);
+            case NOISE -> new SamplingOptions(steps, guidanceScale, truncationRate, (NoiseMode) v, inferSpeed,
+                    priorRule, priorWeight);
+            case INFER_SPEED -> new SamplingOptions(steps, guidanceScale, truncationRate, noise, (Double) v,
+                    priorRule, priorWeight);
+            case PRIOR_RULE -> new SamplingOptions(steps, guidanceScale, truncationRate, noise, inferSpeed,
+                    (Integer) v, priorWeight);
+            case PRIOR_WEIGHT -> new SamplingOptions(steps, guidanceScale, truncationRate, noise, inferSpeed,
+                    priorRule, (Double) v);
+            default -> throw new IllegalArgumentException(setting + " is not a sampling setting");
+        };
     }
 
     public SamplingOptions withSteps(int v) {
-        return new SamplingOptions(v, guidanceScale, truncationRate, noise, inferSpeed, priorRule, priorWeight);
+        return with(GenerationSetting.STEPS, v);
     }
 
     public SamplingOptions withGuidanceScale(double v) {
-        return new SamplingOptions(steps, v, truncationRate, noise, inferSpeed, priorRule, priorWeight);
+        return with(GenerationSetting.GUIDANCE_SCALE, v);
     }
 
     public SamplingOptions withTruncationRate(double v) {
-        return new SamplingOptions(steps, guidanceScale, v, noise, inferSpeed, priorRule, priorWeight);
+        return with(GenerationSetting.TRUNCATION_RATE, v);
     }
 
     public SamplingOptions withNoise(NoiseMode v) {
-        return new SamplingOptions(steps, guidanceScale, truncationRate, v, inferSpeed, priorRule, priorWeight);
+        return with(GenerationSetting.NOISE, v);
     }
 
     public SamplingOptions withResearchSampler(double speed, int rule, double weight) {
@@ -70,19 +99,5 @@ public record SamplingOptions(int steps, double guidanceScale, double truncation
     /** Guidance runs the unconditional pass only when it changes the result, as diffusers does. */
     public boolean usesGuidance() {
         return guidanceScale > 1.0;
-    }
-
-    /** A short, stable description for manifests and logs. */
-    public String samplerName() {
-        if (priorRule != 0) {
-            return "purity(rule=" + priorRule + ",weight=" + priorWeight + ",speed=" + inferSpeed + ")";
-        }
-        if (inferSpeed < 1) {
-            return "high-quality(speed=" + inferSpeed + ")";
-        }
-        if (inferSpeed >= 2) {
-            return "fast(speed=" + inferSpeed + ")";
-        }
-        return "reference";
     }
 }

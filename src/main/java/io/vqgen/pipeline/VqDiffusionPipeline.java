@@ -28,9 +28,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * VQ-Diffusion as diffusers' {@code VQDiffusionPipeline} runs it: load a diffusers folder once, then turn prompts
@@ -206,115 +204,56 @@ public final class VqDiffusionPipeline implements AutoCloseable {
         return manager.getManagedArrays().size();
     }
 
-    public List<GeneratedImage> generate(List<GenerationRequest> requests) {
-        return generate(requests, ProgressListener.NONE);
+    public List<GeneratedImage> generate(SamplingOptions sampling, List<ImageRequest> images) {
+        return generate(sampling, images, ProgressListener.NONE);
     }
 
     /**
-     * Generates every image of every request, in request order then image order. Requests with equal sampling
-     * options share one batch; in reference noise mode all requests must share their options (one batch, one
-     * seed for the call: the first request's first seed, as diffusers' generator).
+     * Generates the images as one batch, all with the same sampling options, in request order. In reference noise
+     * mode the first image's seed seeds the whole call, as diffusers' generator does.
+     *
+     * @throws PipelineException for options or starting grids this model cannot serve
      */
-    public List<GeneratedImage> generate(List<GenerationRequest> requests, ProgressListener progress) {
-        if (requests.isEmpty()) {
+    public List<GeneratedImage> generate(SamplingOptions sampling, List<ImageRequest> images,
+                                         ProgressListener progress) {
+        if (images.isEmpty()) {
             return List.of();
         }
-        for (GenerationRequest r : requests) {
-            validate(r);
-        }
-        Map<SamplingOptions, List<Integer>> groups = new LinkedHashMap<>();
-        for (int i = 0; i < requests.size(); i++) {
-            groups.computeIfAbsent(requests.get(i).sampling(), k -> new ArrayList<>()).add(i);
-        }
-        boolean reference = requests.stream().anyMatch(r -> r.sampling().noise() == NoiseMode.REFERENCE);
-        if (reference && groups.size() > 1) {
-            throw new IllegalArgumentException("reference noise mode draws one random stream for the whole call: "
-                    + "all requests of the call must share the same sampling options");
-        }
-        GeneratedImage[][] byRequest = new GeneratedImage[requests.size()][];
-        for (Map.Entry<SamplingOptions, List<Integer>> group : groups.entrySet()) {
-            List<GeneratedImage> images = generateBatch(requests, group.getValue(), group.getKey(), progress);
-            for (GeneratedImage image : images) {
-                GeneratedImage[] slot = byRequest[image.request()];
-                if (slot == null) {
-                    slot = byRequest[image.request()] = new GeneratedImage[requests.get(image.request()).images()];
-                }
-                slot[image.imageIndex()] = image;
-            }
-        }
-        List<GeneratedImage> out = new ArrayList<>();
-        for (GeneratedImage[] images : byRequest) {
-            out.addAll(Arrays.asList(images));
-        }
-        return out;
-    }
-
-    private void validate(GenerationRequest r) {
-        SamplingOptions s = r.sampling();
-        if (s.steps() > scheduler.numTrainTimesteps()) {
-            throw new IllegalArgumentException("steps " + s.steps() + " exceeds the model's num_train_timesteps "
-                    + scheduler.numTrainTimesteps());
-        }
-        if (r.initialTokens() != null) {
-            int n = tokenHeight() * tokenWidth();
-            for (int i = 0; i < r.initialTokens().length; i++) {
-                long[] grid = r.initialTokens()[i];
-                if (grid == null || grid.length != n) {
-                    throw new IllegalArgumentException("initial tokens of image " + i + " must hold " + n + " values ("
-                            + tokenHeight() + "x" + tokenWidth() + "), got " + (grid == null ? 0 : grid.length));
-                }
-                for (int j = 0; j < n; j++) {
-                    if (grid[j] < 0 || grid[j] > maskClass()) {
-                        throw new IllegalArgumentException("initial token " + grid[j] + " at image " + i + ", position "
-                                + j + " is outside 0.." + maskClass() + " (" + maskClass() + " = mask)");
-                    }
-                }
-            }
-        }
-    }
-
-    private List<GeneratedImage> generateBatch(List<GenerationRequest> requests, List<Integer> members,
-                                               SamplingOptions sampling, ProgressListener progress) {
-        List<String> promptPerImage = new ArrayList<>();
-        List<long[]> initial = new ArrayList<>();
-        List<int[]> origin = new ArrayList<>();
-        List<Long> seeds = new ArrayList<>();
+        validate(sampling, images);
         int n = tokenHeight() * tokenWidth();
-        for (int r : members) {
-            GenerationRequest request = requests.get(r);
-            for (int i = 0; i < request.images(); i++) {
-                promptPerImage.add(request.prompt());
-                seeds.add(request.seeds()[i]);
-                origin.add(new int[] {r, i});
-                long[] start = request.initialTokens() == null ? null : request.initialTokens()[i];
-                if (start == null) {
-                    start = new long[n];
-                    Arrays.fill(start, maskClass());
-                }
-                initial.add(start);
+        int batch = images.size();
+        long[][] initial = new long[batch][];
+        List<String> texts = new ArrayList<>(batch);
+        long[] seeds = new long[batch];
+        for (int b = 0; b < batch; b++) {
+            ImageRequest image = images.get(b);
+            texts.add(image.prompt());
+            seeds[b] = image.seed();
+            initial[b] = image.initialTokens();
+            if (initial[b] == null) {
+                initial[b] = new long[n];
+                Arrays.fill(initial[b], maskClass());
             }
         }
-        int batch = promptPerImage.size();
         try (NDManager scope = manager.newSubManager()) {
             long t0 = System.nanoTime();
-            NDArray conditional = prompts.conditional(scope, promptPerImage);
+            NDArray conditional = prompts.conditional(scope, texts);
             NDArray unconditional = sampling.usesGuidance() ? prompts.unconditional(scope, batch) : null;
             long t1 = System.nanoTime();
             DenoisingModel model = new GuidedTransformer(transformer, conditional, unconditional,
                     sampling.guidanceScale(), sampling.noise() == NoiseMode.REFERENCE);
-            NDArray start = scope.create(initial.toArray(new long[0][]));
+            NDArray start = scope.create(initial);
             NDArray tokens;
-            try (NoiseSource noise = sampling.noise() == NoiseMode.REFERENCE ? ReferenceNoise.open(seeds.get(0))
-                    : new PerImageNoise(seeds.stream().mapToLong(Long::longValue).toArray())) {
-                Sampler sampler = Samplers.research(scheduler, n, sampling.inferSpeed(), sampling.priorRule(),
-                        sampling.priorWeight(), FastSampler.Jump.RESEARCH);
-                tokens = sampler.sample(model, start, new SamplingPlan(sampling.steps(), sampling.truncationRate()),
-                        noise, (call, calls, t, current) -> progress.onStep(call + 1, calls, t, batch));
+            try (NoiseSource noise = sampling.noise() == NoiseMode.REFERENCE ? ReferenceNoise.open(seeds[0])
+                    : new PerImageNoise(seeds)) {
+                tokens = sampler(sampling).sample(model, start,
+                        new SamplingPlan(sampling.steps(), sampling.truncationRate()), noise,
+                        (call, calls, t, current) -> progress.onStep(call + 1, calls, t, batch));
             }
             long[] grid = tokens.toLongArray();
             long t2 = System.nanoTime();
-            NDArray images = vqvae.imageFromTokens(tokens, tokenHeight(), tokenWidth());
-            float[] pixels = images.toType(DataType.FLOAT32, false).toFloatArray();
+            NDArray decoded = vqvae.imageFromTokens(tokens, tokenHeight(), tokenWidth());
+            float[] pixels = decoded.toType(DataType.FLOAT32, false).toFloatArray();
             progress.onBatch(batch, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9);
             int perImage = imageHeight() * imageWidth() * 3;
             List<GeneratedImage> out = new ArrayList<>(batch);
@@ -324,11 +263,40 @@ public final class VqDiffusionPipeline implements AutoCloseable {
                     imageTokens[j] = (int) grid[b * n + j];
                 }
                 float[] imagePixels = Arrays.copyOfRange(pixels, b * perImage, (b + 1) * perImage);
-                out.add(new GeneratedImage(origin.get(b)[0], origin.get(b)[1], seeds.get(b), imageTokens,
-                        tokenHeight(), tokenWidth(), Rgb8.fromUnit(imagePixels), imagePixels, imageWidth(),
-                        imageHeight()));
+                out.add(new GeneratedImage(seeds[b], imageTokens, tokenHeight(), tokenWidth(),
+                        Rgb8.fromUnit(imagePixels), imagePixels, imageWidth(), imageHeight()));
             }
             return out;
+        }
+    }
+
+    /** The sampler these options choose for this model (its name is the manifest's sampler label). */
+    public Sampler sampler(SamplingOptions sampling) {
+        return Samplers.research(scheduler, tokenHeight() * tokenWidth(), sampling.inferSpeed(), sampling.priorRule(),
+                sampling.priorWeight(), FastSampler.Jump.RESEARCH);
+    }
+
+    private void validate(SamplingOptions s, List<ImageRequest> images) {
+        if (s.steps() > scheduler.numTrainTimesteps()) {
+            throw new PipelineException("steps " + s.steps() + " exceeds the model's num_train_timesteps "
+                    + scheduler.numTrainTimesteps());
+        }
+        int n = tokenHeight() * tokenWidth();
+        for (int i = 0; i < images.size(); i++) {
+            long[] grid = images.get(i).initialTokens();
+            if (grid == null) {
+                continue;
+            }
+            if (grid.length != n) {
+                throw new PipelineException("initial tokens of image " + i + " must hold " + n + " values ("
+                        + tokenHeight() + "x" + tokenWidth() + "), got " + grid.length);
+            }
+            for (int j = 0; j < n; j++) {
+                if (grid[j] < 0 || grid[j] > maskClass()) {
+                    throw new PipelineException("initial token " + grid[j] + " at image " + i + ", position " + j
+                            + " is outside 0.." + maskClass() + " (" + maskClass() + " = mask)");
+                }
+            }
         }
     }
 

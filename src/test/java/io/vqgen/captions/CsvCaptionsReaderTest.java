@@ -37,6 +37,21 @@ class CsvCaptionsReaderTest {
         assertEquals(new Caption("a2", "A \"quoted\" dog", Arrays.asList("book", null)), t.rows().get(1));
     }
 
+    /** Every per-row setting of the job gets the job's type, the research sampler's columns included. */
+    @Test
+    void everyOverrideColumnGetsTheJobsType() throws IOException {
+        Path file = csv("""
+                id,caption,num_images,steps,guidance_scale,truncation_rate,infer_speed,prior_rule,prior_weight
+                a1,a cat,2,50,3.5,0.9,0.5,2,1.5
+                """);
+        CaptionTable t = new CsvCaptionsReader(null, null).read(file);
+        assertEquals(List.of(new Column("num_images", ColumnType.INT), new Column("steps", ColumnType.INT),
+                new Column("guidance_scale", ColumnType.DOUBLE), new Column("truncation_rate", ColumnType.DOUBLE),
+                new Column("infer_speed", ColumnType.DOUBLE), new Column("prior_rule", ColumnType.INT),
+                new Column("prior_weight", ColumnType.DOUBLE)), t.columns());
+        assertEquals(Arrays.asList(2, 50, 3.5, 0.9, 0.5, 2, 1.5), t.rows().get(0).extras());
+    }
+
     @Test
     void withoutIdColumnIdsAreRecordNumbers() throws IOException {
         CaptionTable t = new CsvCaptionsReader(null, null).read(csv("\uFEFFtext\r\nfirst\r\n\r\nsecond\r\n"));

@@ -1,7 +1,7 @@
 package io.vqgen.cli;
 
 import io.vqgen.pipeline.GeneratedImage;
-import io.vqgen.pipeline.GenerationRequest;
+import io.vqgen.pipeline.ImageRequest;
 import io.vqgen.pipeline.PipelineOptions;
 import io.vqgen.pipeline.SamplingOptions;
 import io.vqgen.pipeline.VqDiffusionPipeline;
@@ -110,9 +110,8 @@ class GenerateCommandTest {
 
         SamplingOptions options = SamplingOptions.defaults().withSteps(5);
         try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(Path.of(MODEL), PipelineOptions.cpu())) {
-            GeneratedImage fromGrid = pipeline.generate(List.of(
-                    new GenerationRequest("a boat", new long[] {5}, options, new long[][] {grid}))).get(0);
-            GeneratedImage fromMask = pipeline.generate(List.of(GenerationRequest.of("a boat", 5, options))).get(0);
+            GeneratedImage fromGrid = pipeline.generate(options, List.of(new ImageRequest("a boat", 5, grid))).get(0);
+            GeneratedImage fromMask = pipeline.generate(options, List.of(ImageRequest.of("a boat", 5))).get(0);
             long[] written = tokens(out)[0];
             assertArrayEquals(Arrays.stream(fromGrid.tokens()).asLongStream().toArray(), written);
             assertFalse(Arrays.equals(Arrays.stream(fromMask.tokens()).asLongStream().toArray(), written));
@@ -121,15 +120,18 @@ class GenerateCommandTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-            "--steps -1|steps must be at least 1, got -1",
-            "--truncation-rate 0|truncation rate must be in (0, 1], got 0.0",
-            "--truncation-rate 1.5|truncation rate must be in (0, 1], got 1.5",
-            "--noise gaussian|unknown noise mode 'gaussian' (expected reference or per-image)",
-            "--infer-speed 0|infer speed must be in (0, 10], got 0.0",
-            "--infer-speed 11|infer speed must be in (0, 10], got 11.0",
-            "--prior-rule 3|prior rule must be 0, 1 or 2, got 3",
-            "--prior-weight -1|prior weight must be a finite number >= 0, got -1.0",
-            "--images-per-prompt 0|--images-per-prompt must be at least 1, got 0"})
+            "--steps -1|--steps -1 is out of range (at least 1, at most the model's num_train_timesteps)",
+            "--steps ten|--steps: 'ten' is not a whole number (at least 1, at most the model's num_train_timesteps)",
+            "--truncation-rate 0|--truncation-rate 0.0 is out of range (in (0, 1])",
+            "--truncation-rate 1.5|--truncation-rate 1.5 is out of range (in (0, 1])",
+            "--noise gaussian|--noise: 'gaussian' is not per-image or reference",
+            "--infer-speed 0|--infer-speed 0.0 is out of range (in (0, 10])",
+            "--infer-speed 11|--infer-speed 11.0 is out of range (in (0, 10])",
+            "--prior-rule 3|--prior-rule 3 is out of range (0, 1 or 2)",
+            "--prior-weight -1|--prior-weight -1.0 is out of range (a finite number >= 0)",
+            "--images-per-prompt 0|--images-per-prompt 0 is out of range (1..1024)",
+            "--images-per-prompt 100000000|--images-per-prompt 100000000 is out of range (1..1024)",
+            "--seed -3|--seed -3 is out of range (0..2^63-1)"})
     void badOptionIsOneLineAndExitCode2(String option, String message) {
         List<String> args = new ArrayList<>(List.of("generate", "--model", MODEL, "--prompt", "a boat", "--out",
                 tmp.resolve("out").toString()));

@@ -17,7 +17,9 @@ class MainTest {
         assertTrue(Main.isBadInput(new UserError("x")));
         assertTrue(Main.isBadInput(new TextException("x")));
         assertTrue(Main.isBadInput(new WeightsException("x")));
-        assertTrue(Main.isBadInput(new IllegalArgumentException("x")));
+        assertTrue(Main.isBadInput(new io.vqgen.job.JobException("x")));
+        assertTrue(Main.isBadInput(new io.vqgen.pipeline.PipelineException("x")));
+        assertFalse(Main.isBadInput(new IllegalArgumentException("x")), "a bug, not a user's mistake");
         assertFalse(Main.isBadInput(new IllegalStateException("x")));
         assertFalse(Main.isBadInput(new NullPointerException()));
     }

@@ -4,8 +4,9 @@ import io.vqgen.job.GeneratorFactory;
 import io.vqgen.job.ImageGenerator;
 import io.vqgen.job.PipelineGeneratorFactory;
 import io.vqgen.pipeline.GeneratedImage;
-import io.vqgen.pipeline.GenerationRequest;
+import io.vqgen.pipeline.ImageRequest;
 import io.vqgen.pipeline.ModelIdentity;
+import io.vqgen.pipeline.SamplingOptions;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
 
@@ -33,9 +34,14 @@ public final class GatedGeneratorFactory implements GeneratorFactory {
         Path gate = Path.of(System.getProperty(GATE_PROPERTY));
         return new ImageGenerator() {
             @Override
-            public List<GeneratedImage> generate(List<GenerationRequest> requests) {
+            public List<GeneratedImage> generate(SamplingOptions sampling, List<ImageRequest> images) {
                 awaitGate(gate);
-                return real.generate(requests);
+                return real.generate(sampling, images);
+            }
+
+            @Override
+            public String samplerName(SamplingOptions sampling) {
+                return real.samplerName(sampling);
             }
 
             @Override

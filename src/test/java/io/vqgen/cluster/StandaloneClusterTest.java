@@ -17,7 +17,8 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -92,7 +93,7 @@ class StandaloneClusterTest {
         spark = SparkSession.builder().master("local[2]").appName("vqgen-cluster-test-local")
                 .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false").getOrCreate();
         Path localOut = dir.resolve("out-local");
-        assertEquals(0, GenerateJob.run(jobFile, List.of("output=" + localOut, "run_id=local"), quiet(), System.err),
+        assertEquals(0, GenerateJob.run(jobFile, List.of("output=" + localOut, "run_id=local"), quiet(), new PrintWriter(System.err, true)),
                 "the local run of the same job file");
         local = images(localOut, "local");
         assertEquals(PROMPTS, local.size());
@@ -253,8 +254,8 @@ class StandaloneClusterTest {
         return sb.toString();
     }
 
-    private static PrintStream quiet() {
-        return new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    private static PrintWriter quiet() {
+        return new PrintWriter(new StringWriter(), true);
     }
 
     private static Path[] classesOf(Class<?>... classes) {

@@ -111,15 +111,15 @@ class SamplersTest {
     void researchDispatchFollowsInferSpeedAndPriorRule() {
         VqDiffusionScheduler s = VqDiffusionSchedulerTest.load("tiny-a");
         FastSampler.Jump j = FastSampler.Jump.RESEARCH;
-        assertEquals("reference", Samplers.research(s, 1024, 1, 0, 0, j).toString());
-        assertEquals("reference", Samplers.research(s, 1024, 1.9, 0, 0, j).toString());
-        assertEquals("fast(stride=2, jump=research)", Samplers.research(s, 1024, 2, 2, 1, j).toString());
-        assertEquals("fast(stride=9, jump=research)", Samplers.research(s, 1024, 9.99, 0, 0, j).toString());
-        assertEquals("high-quality(reveals-per-call=5)", Samplers.research(s, 1024, 0.5, 0, 0, j).toString());
-        assertEquals("purity(weight=1.0, reveals-per-call=5)", Samplers.research(s, 1024, 0.5, 2, 1, j).toString());
-        assertEquals("purity(weight=2.0, reveals-per-call=1024)", Samplers.research(s, 1024, 1, 2, 2, j).toString());
-        assertEquals("high-quality(reveals-per-call=144)", Samplers.research(s, 144, 1, 1, 0, j).toString());
-        assertEquals("high-quality(reveals-per-call=1)", Samplers.research(s, 144, 0.3, 1, 0, j).toString());
+        assertEquals("reference", Samplers.research(s, 1024, 1, 0, 0, j).name());
+        assertEquals("reference", Samplers.research(s, 1024, 1.9, 0, 0, j).name());
+        assertEquals("fast(stride=2, jump=research)", Samplers.research(s, 1024, 2, 2, 1, j).name());
+        assertEquals("fast(stride=9, jump=research)", Samplers.research(s, 1024, 9.99, 0, 0, j).name());
+        assertEquals("unmasking(uniform, reveals-per-call=5)", Samplers.research(s, 1024, 0.5, 0, 0, j).name());
+        assertEquals("purity(weight=1.0, reveals-per-call=5)", Samplers.research(s, 1024, 0.5, 2, 1, j).name());
+        assertEquals("purity(weight=2.0, reveals-per-call=1024)", Samplers.research(s, 1024, 1, 2, 2, j).name());
+        assertEquals("unmasking(uniform, reveals-per-call=144)", Samplers.research(s, 144, 1, 1, 0, j).name());
+        assertEquals("unmasking(uniform, reveals-per-call=1)", Samplers.research(s, 144, 0.3, 1, 0, j).name());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Samplers.research(s, 1024, 0, 0, 0, j));
         assertEquals("infer speed must be a finite number > 0, got 0.0", e.getMessage());

@@ -1,14 +1,13 @@
 package io.vqgen.job;
 
 import io.vqgen.pipeline.GeneratedImage;
-import io.vqgen.pipeline.GenerationRequest;
+import io.vqgen.pipeline.ImageRequest;
 import io.vqgen.pipeline.ModelIdentity;
 import io.vqgen.pipeline.SamplingOptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -23,13 +22,20 @@ class BatchRunnerTest {
     /** Wraps the test double, recording each call's requests and optionally rewriting its answer. */
     private static final class Recording implements ImageGenerator {
         final FakeGenerator inner = new FakeGenerator("/m");
-        final List<List<GenerationRequest>> calls = new ArrayList<>();
+        final List<List<ImageRequest>> calls = new ArrayList<>();
+        final List<SamplingOptions> options = new ArrayList<>();
         UnaryOperator<List<GeneratedImage>> answer = UnaryOperator.identity();
 
         @Override
-        public List<GeneratedImage> generate(List<GenerationRequest> requests) {
-            calls.add(requests);
-            return answer.apply(inner.generate(requests));
+        public List<GeneratedImage> generate(SamplingOptions sampling, List<ImageRequest> images) {
+            calls.add(images);
+            options.add(sampling);
+            return answer.apply(inner.generate(sampling, images));
+        }
+
+        @Override
+        public String samplerName(SamplingOptions sampling) {
+            return inner.samplerName(sampling);
         }
 
         @Override
@@ -69,28 +75,21 @@ class BatchRunnerTest {
     }
 
     @Test
-    void oneRequestPerRowAndEveryImageMappedBackToItsTask() {
+    void oneCallWithTheBatchOptionsAndEveryImageInTaskOrder() {
         WorkItem a = new WorkItem("a", "first", S, 100, new int[] {0, 2});
-        WorkItem b = new WorkItem("b", "second", S.withGuidanceScale(2), 7, new int[] {1});
+        WorkItem b = new WorkItem("b", "second", S, 7, new int[] {1});
         List<ImageTask> batch = new ArrayList<>(tasks(a));
         batch.addAll(tasks(b));
-        // Answer in reverse order: the runner must map by (request, index), not by position.
-        generator.answer = images -> {
-            List<GeneratedImage> r = new ArrayList<>(images);
-            Collections.reverse(r);
-            return r;
-        };
-        List<Outcome> out = new BatchRunner(generator).run(batch);
+        List<Outcome> out = new BatchRunner(generator).run(S, batch);
 
-        assertEquals(1, generator.calls.size());
-        List<GenerationRequest> requests = generator.calls.get(0);
-        assertEquals(2, requests.size());
-        assertArrayEquals(new long[] {100, 102}, requests.get(0).seeds(), "image i uses base + i");
-        assertArrayEquals(new long[] {8}, requests.get(1).seeds());
-        assertEquals(S.withGuidanceScale(2), requests.get(1).sampling());
+        assertEquals(List.of(S), generator.options);
+        List<ImageRequest> requests = generator.calls.get(0);
+        assertEquals(List.of(100L, 102L, 8L), requests.stream().map(ImageRequest::seed).toList(), "image i uses base + i");
+        assertEquals(List.of("first", "first", "second"), requests.stream().map(ImageRequest::prompt).toList());
         assertEquals(3, out.size());
-        for (Outcome o : out) {
-            assertImageOf(o.task(), o);
+        for (int i = 0; i < batch.size(); i++) {
+            assertEquals(batch.get(i), out.get(i).task());
+            assertImageOf(batch.get(i), out.get(i));
         }
     }
 
@@ -103,7 +102,7 @@ class BatchRunnerTest {
         batch.addAll(tasks(oom));
         batch.addAll(tasks(fail));
 
-        List<Outcome> out = new BatchRunner(generator).run(batch);
+        List<Outcome> out = new BatchRunner(generator).run(S, batch);
 
         assertEquals(List.of(5, 2, 3, 1, 2, 1, 1), List.copyOf(FakeGenerator.CALLS),
                 "5 fails; [ok0 ok1] works; [ok2 oom fail] fails; ok2 works; [oom fail] fails; oom alone works; fail alone fails");
@@ -120,7 +119,7 @@ class BatchRunnerTest {
     void aGeneratorThatLosesImagesFailsThoseImages() {
         WorkItem a = new WorkItem("a", "p", S, 1, new int[] {0, 1});
         generator.answer = images -> images.subList(0, images.size() - 1);
-        List<Outcome> out = new BatchRunner(generator).run(tasks(a));
+        List<Outcome> out = new BatchRunner(generator).run(S, tasks(a));
         assertEquals(2, out.size());
         for (Outcome o : out) {
             Outcome.Failed f = assertInstanceOf(Outcome.Failed.class, o);

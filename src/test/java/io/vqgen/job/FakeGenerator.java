@@ -1,7 +1,7 @@
 package io.vqgen.job;
 
 import io.vqgen.pipeline.GeneratedImage;
-import io.vqgen.pipeline.GenerationRequest;
+import io.vqgen.pipeline.ImageRequest;
 import io.vqgen.pipeline.ModelIdentity;
 import io.vqgen.pipeline.SamplingOptions;
 
@@ -65,8 +65,7 @@ public final class FakeGenerator implements ImageGenerator {
     /** The token grid the double makes for this prompt, seed and sampling options. */
     static int[] tokens(String prompt, long seed, SamplingOptions sampling) {
         long h = 1125899906842597L;
-        for (byte b : (prompt + "|" + sampling.samplerName() + "|" + sampling.steps() + "|" + sampling.guidanceScale()
-                + "|" + sampling.truncationRate() + "|" + sampling.noise().label()).getBytes(StandardCharsets.UTF_8)) {
+        for (byte b : (prompt + "|" + sampling).getBytes(StandardCharsets.UTF_8)) {
             h = 31 * h + b;
         }
         SplittableRandom random = new SplittableRandom(h ^ seed * 0x9E3779B97F4A7C15L);
@@ -78,10 +77,10 @@ public final class FakeGenerator implements ImageGenerator {
     }
 
     @Override
-    public List<GeneratedImage> generate(List<GenerationRequest> requests) {
-        int total = requests.stream().mapToInt(GenerationRequest::images).sum();
+    public List<GeneratedImage> generate(SamplingOptions sampling, List<ImageRequest> images) {
+        int total = images.size();
         CALLS.add(total);
-        for (GenerationRequest r : requests) {
+        for (ImageRequest r : images) {
             if (r.prompt().contains("[fail]")) {
                 throw new IllegalStateException("simulated failure for '" + r.prompt() + "'");
             }
@@ -96,26 +95,29 @@ public final class FakeGenerator implements ImageGenerator {
             throw new SimulatedCrash();
         }
         List<GeneratedImage> out = new ArrayList<>();
-        for (int r = 0; r < requests.size(); r++) {
-            GenerationRequest req = requests.get(r);
-            for (int i = 0; i < req.images(); i++) {
-                int[] grid = tokens(req.prompt(), req.seeds()[i], req.sampling());
-                int w = TOKEN_WIDTH * SCALE;
-                int h = TOKEN_HEIGHT * SCALE;
-                byte[] rgb = new byte[w * h * 3];
-                for (int y = 0; y < h; y++) {
-                    for (int x = 0; x < w; x++) {
-                        int c = rgbOf(grid[(y / SCALE) * TOKEN_WIDTH + x / SCALE]);
-                        int o = (y * w + x) * 3;
-                        rgb[o] = (byte) (c >> 16);
-                        rgb[o + 1] = (byte) (c >> 8);
-                        rgb[o + 2] = (byte) c;
-                    }
+        for (ImageRequest req : images) {
+            int[] grid = tokens(req.prompt(), req.seed(), sampling);
+            int w = TOKEN_WIDTH * SCALE;
+            int h = TOKEN_HEIGHT * SCALE;
+            byte[] rgb = new byte[w * h * 3];
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int c = rgbOf(grid[(y / SCALE) * TOKEN_WIDTH + x / SCALE]);
+                    int o = (y * w + x) * 3;
+                    rgb[o] = (byte) (c >> 16);
+                    rgb[o + 1] = (byte) (c >> 8);
+                    rgb[o + 2] = (byte) c;
                 }
-                out.add(new GeneratedImage(r, i, req.seeds()[i], grid, TOKEN_HEIGHT, TOKEN_WIDTH, rgb, null, w, h));
             }
+            out.add(new GeneratedImage(req.seed(), grid, TOKEN_HEIGHT, TOKEN_WIDTH, rgb, null, w, h));
         }
         return out;
+    }
+
+    /** The double's sampler label: says which options the double was given (it has no real sampler). */
+    @Override
+    public String samplerName(SamplingOptions sampling) {
+        return "fake(speed=" + sampling.inferSpeed() + ", rule=" + sampling.priorRule() + ")";
     }
 
     @Override

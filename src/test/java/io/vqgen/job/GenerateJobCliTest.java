@@ -8,6 +8,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +76,8 @@ class GenerateJobCliTest {
     void badJobFilesAndInputsExitWith2AndOneLine() {
         Path missing = tmp.resolve("missing.properties");
         assertEquals(new Result(2, "", "vqgen run: job file " + missing + ": not found\n"), main("run", missing.toString()));
-        assertEquals(new Result(2, "", "vqgen run: job file " + jobFile + " with --set: steps: expected an integer, got 'x'\n"),
+        assertEquals(new Result(2, "", "vqgen run: job file " + jobFile + " with --set: steps: 'x' is not a whole number "
+                        + "(at least 1, at most the model's num_train_timesteps)\n"),
                 main("run", jobFile.toString(), "--set", "steps=x"));
 
         Result badColumn = main("run", jobFile.toString(), "--set", "prompt_column=text");
@@ -100,10 +103,10 @@ class GenerateJobCliTest {
 
     @Test
     void theSparkSubmitMainTakesTheSameArguments() {
-        PrintStream sink = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertEquals(2, GenerateJob.run(new String[] {}, sink, new PrintStream(err, true, StandardCharsets.UTF_8)));
-        assertEquals("usage: GenerateJob JOBFILE [--set key=value ...]\n", err.toString(StandardCharsets.UTF_8));
+        PrintWriter sink = new PrintWriter(new StringWriter(), true);
+        StringWriter err = new StringWriter();
+        assertEquals(2, GenerateJob.run(new String[] {}, sink, new PrintWriter(err, true)));
+        assertEquals("usage: GenerateJob JOBFILE [--set key=value ...]\n", err.toString());
         assertEquals(0, GenerateJob.run(new String[] {jobFile.toString(), "--set", "output=" + tmp.resolve("submit")},
                 sink, sink));
         assertTrue(Files.isRegularFile(tmp.resolve("submit/images/c1/0.png")));

@@ -94,7 +94,8 @@ class GenerateJobTest {
         assertEquals(List.of("id string", "image_index int", "prompt string", "seed bigint", "tokens array<int>",
                         "token_height int", "token_width int", "image_uri string", "width int", "height int", "model string",
                         "model_fingerprint string", "sampler string", "steps int", "guidance_scale double",
-                        "truncation_rate double", "noise string", "status string", "error string", "elapsed_ms bigint",
+                        "truncation_rate double", "noise string", "infer_speed double", "prior_rule int",
+                        "prior_weight double", "status string", "error string", "elapsed_ms bigint",
                         "image binary", "run_id string"),
                 Arrays.stream(table.schema().fields()).map(f -> f.name() + " " + f.dataType().simpleString()).toList());
         List<Row> rows = table.collectAsList();
@@ -121,7 +122,11 @@ class GenerateJobTest {
                 assertEquals(12, (int) r.getAs("height"));
                 assertEquals(modelPath, r.getAs("model"));
                 assertEquals("sha256:fake-" + Integer.toHexString(modelPath.hashCode()), r.getAs("model_fingerprint"));
-                assertEquals("reference", r.getAs("sampler"));
+                assertEquals(new FakeGenerator("/").samplerName(e.sampling()), r.getAs("sampler"),
+                        "the sampler label is what the generator names");
+                assertEquals(e.sampling().inferSpeed(), (double) r.getAs("infer_speed"));
+                assertEquals(e.sampling().priorRule(), (int) r.getAs("prior_rule"));
+                assertEquals(e.sampling().priorWeight(), (double) r.getAs("prior_weight"));
                 assertEquals(e.sampling().steps(), (int) r.getAs("steps"));
                 assertEquals(e.sampling().guidanceScale(), (double) r.getAs("guidance_scale"));
                 assertEquals(e.sampling().truncationRate(), (double) r.getAs("truncation_rate"));
@@ -147,12 +152,11 @@ class GenerateJobTest {
         assertTrue(errors.get("a1#null").startsWith("duplicate id 'a1': only its first row in input order (")
                 && errors.get("a1#null").contains("a.parquet row 0"), errors.get("a1#null"));
         assertTrue(errors.get("c1#null").contains("b.parquet row 6"), errors.get("c1#null"));
-        assertTrue(errors.get("b3#null").startsWith("truncation_rate 1.5 is out of range: truncation rate must be in (0, 1]"),
-                errors.get("b3#null"));
+        assertEquals("truncation_rate 1.5 is out of range (in (0, 1])", errors.get("b3#null"));
         assertEquals("num_images 0 is out of range (1..1024)", errors.get("b4#null"));
         assertTrue(errors.get("b5#null").startsWith("seed -1 is out of range (0.."), errors.get("b5#null"));
         assertEquals("steps 1000 is out of range (1..100, the model's num_train_timesteps)", errors.get("b6#null"));
-        assertTrue(errors.get("b7#null").startsWith("prior_rule 3 is out of range"), errors.get("b7#null"));
+        assertEquals("prior_rule 3 is out of range (0, 1 or 2)", errors.get("b7#null"));
         Row failed = rows.stream().filter(r -> "a6".equals(r.getAs("id"))).findFirst().orElseThrow();
         assertEquals(Seeds.derivedBase(77, "a6"), (long) failed.getAs("seed"), "a generation error keeps its seed");
         assertNull(failed.getAs("image_uri"));
@@ -189,6 +193,31 @@ class GenerateJobTest {
         lines.add("{\"id\": \"multi\", \"prompt\": \"three images\", \"num_images\": 3}");
         lines.add("{\"id\": \"oom\", \"prompt\": \"[oom] two images\", \"num_images\": 2}");
         return prompts(tmp.resolve("in/prompts.parquet"), lines.toArray(String[]::new));
+    }
+
+    /**
+     * Rows with different per-row options never share a batch: the job groups images by their options before
+     * batching, so reference noise (one random stream per call) works with overrides, and no batch fails and is
+     * split.
+     */
+    @Test
+    void imagesAreBatchedByTheirOptionsSoReferenceNoiseTakesPerRowOverrides() throws IOException {
+        Path input = tmp.resolve("in.parquet");
+        prompts(input,
+                row("p1", "a red bus"),
+                "{\"id\": \"p2\", \"prompt\": \"a cat\", \"steps\": 7}",
+                row("p3", "a green bus"),
+                "{\"id\": \"p4\", \"prompt\": \"a dog\", \"steps\": 7, \"num_images\": 2}",
+                "{\"id\": \"p5\", \"prompt\": \"a bird\", \"guidance_scale\": 2.0}",
+                row("p6", "a blue bus"));
+        Path out = tmp.resolve("out");
+        try (io.vqgen.LogCapture log = io.vqgen.LogCapture.of(BatchRunner.class)) {
+            RunSummary summary = run(job(input, out, model, "noise", "reference", "partitions", "1", "batch_size", "3"));
+            assertEquals(7, summary.imagesOk());
+            assertEquals(List.of(), log.messages(), "no batch failed");
+        }
+        assertEquals(List.of(3, 3, 1), List.copyOf(FakeGenerator.CALLS),
+                "[p1 p3 p6] at the job's options, [p2 p4 p4] at 7 steps, then [p5] when the input ends");
     }
 
     @Test

@@ -112,22 +112,25 @@ class JobConfigTest {
                 + " num_images, steps, guidance_scale, truncation_rate, noise, infer_speed, prior_rule, prior_weight,"
                 + " run_seed, batch_size, partitions, rows_per_commit, device, dtype, inline_images, run_id, generator,"
                 + " and any spark.* key)", error("step", "3"));
-        assertEquals("job file j: steps: expected an integer, got 'many'", error("steps", "many"));
-        assertEquals("job file j: steps: steps must be at least 1, got 0", error("steps", "0"));
-        assertEquals("job file j: guidance_scale: expected a number, got 'high'", error("guidance_scale", "high"));
-        assertEquals("job file j: guidance_scale: guidance scale must be a finite number >= 0, got -1.0",
+        assertEquals("job file j: steps: 'many' is not a whole number (at least 1, at most the model's "
+                + "num_train_timesteps)", error("steps", "many"));
+        assertEquals("job file j: steps 0 is out of range (at least 1, at most the model's num_train_timesteps)",
+                error("steps", "0"));
+        assertEquals("job file j: guidance_scale: 'high' is not a number (a finite number >= 0)",
+                error("guidance_scale", "high"));
+        assertEquals("job file j: guidance_scale -1.0 is out of range (a finite number >= 0)",
                 error("guidance_scale", "-1"));
-        assertEquals("job file j: truncation_rate: truncation rate must be in (0, 1], got 1.5", error("truncation_rate", "1.5"));
-        assertEquals("job file j: infer_speed: infer speed must be in (0, 10], got 0.0", error("infer_speed", "0"));
-        assertEquals("job file j: prior_rule: prior rule must be 0, 1 or 2, got 5", error("prior_rule", "5"));
-        assertEquals("job file j: prior_weight: prior weight must be a finite number >= 0, got -0.5", error("prior_weight", "-0.5"));
-        assertEquals("job file j: noise: cannot use 'random' (unknown noise mode 'random' (expected reference or per-image))",
-                error("noise", "random"));
+        assertEquals("job file j: truncation_rate 1.5 is out of range (in (0, 1])", error("truncation_rate", "1.5"));
+        assertEquals("job file j: infer_speed 0.0 is out of range (in (0, 10])", error("infer_speed", "0"));
+        assertEquals("job file j: prior_rule 5 is out of range (0, 1 or 2)", error("prior_rule", "5"));
+        assertEquals("job file j: prior_weight -0.5 is out of range (a finite number >= 0)", error("prior_weight", "-0.5"));
+        assertEquals("job file j: noise: 'random' is not per-image or reference", error("noise", "random"));
         assertEquals("job file j: batch_size: 0 is out of range (1..2147483647)", error("batch_size", "0"));
-        assertEquals("job file j: num_images: 2000 is out of range (1..1024)", error("num_images", "2000"));
+        assertEquals("job file j: num_images 2000 is out of range (1..1024)", error("num_images", "2000"));
         assertEquals("job file j: run_seed: cannot use 'x' (For input string: \"x\")", error("run_seed", "x"));
         assertEquals("job file j: device: 'tpu' is not valid (expected auto, cpu, gpu or gpu:N)", error("device", "tpu"));
-        assertEquals("job file j: dtype: 'int8' is not valid (expected float32, float16 or bfloat16)", error("dtype", "int8"));
+        assertEquals("job file j: dtype: unknown dtype 'int8' (expected float32 or float16)", error("dtype", "int8"));
+        assertEquals("job file j: dtype: dtype 'bfloat16': " + io.vqgen.pipeline.PipelineOptions.NO_BFLOAT16, error("dtype", "bfloat16"));
         assertEquals("job file j: inline_images: 'yes' is not valid (expected true or false)", error("inline_images", "yes"));
         assertTrue(error("run_id", "../x").startsWith("job file j: run_id: '../x' is not valid (expected letters, digits"));
         assertEquals("job file j: id_column and prompt_column are both 'text'", error("id_column", "text", "prompt_column", "text"));
@@ -141,7 +144,8 @@ class JobConfigTest {
         Path file = Files.writeString(tmp.resolve("j.properties"), "input=i\noutput=o\nmodel=m\n");
         assertEquals("--set 'steps': expected key=value",
                 assertThrows(JobException.class, () -> JobConfig.load(file, List.of("steps"))).getMessage());
-        assertEquals("job file " + file + " with --set: steps: expected an integer, got 'x'",
+        assertEquals("job file " + file + " with --set: steps: 'x' is not a whole number (at least 1, at most the "
+                        + "model's num_train_timesteps)",
                 assertThrows(JobException.class, () -> JobConfig.load(file, List.of("steps=x"))).getMessage());
     }
 

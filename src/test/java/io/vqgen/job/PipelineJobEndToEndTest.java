@@ -1,7 +1,7 @@
 package io.vqgen.job;
 
 import io.vqgen.pipeline.GeneratedImage;
-import io.vqgen.pipeline.GenerationRequest;
+import io.vqgen.pipeline.ImageRequest;
 import io.vqgen.pipeline.PipelineOptions;
 import io.vqgen.pipeline.PngEncoder;
 import io.vqgen.pipeline.SamplingOptions;
@@ -97,8 +97,8 @@ class PipelineJobEndToEndTest {
                 assertEquals(32, (int) r.getAs("height"));
 
                 // what `vqgen generate --prompt P --seed S` makes: the pipeline alone, per-image noise
-                GeneratedImage alone = pipeline.generate(List.of(GenerationRequest.of(e.prompt(), e.seed(),
-                        e.sampling()))).get(0);
+                GeneratedImage alone = pipeline.generate(e.sampling(), List.of(ImageRequest.of(e.prompt(), e.seed())))
+                        .get(0);
                 int[] tokens = r.getList(r.fieldIndex("tokens")).stream().mapToInt(x -> (Integer) x).toArray();
                 assertArrayEquals(alone.tokens(), tokens, "token grid of " + e);
 

@@ -1,9 +1,20 @@
 package io.vqgen.job;
 
+import io.vqgen.pipeline.GenerationSetting;
 import io.vqgen.pipeline.SamplingOptions;
 import org.junit.jupiter.api.Test;
 
+import java.util.EnumMap;
 import java.util.Map;
+
+import static io.vqgen.pipeline.GenerationSetting.GUIDANCE_SCALE;
+import static io.vqgen.pipeline.GenerationSetting.INFER_SPEED;
+import static io.vqgen.pipeline.GenerationSetting.NUM_IMAGES;
+import static io.vqgen.pipeline.GenerationSetting.PRIOR_RULE;
+import static io.vqgen.pipeline.GenerationSetting.PRIOR_WEIGHT;
+import static io.vqgen.pipeline.GenerationSetting.SEED;
+import static io.vqgen.pipeline.GenerationSetting.STEPS;
+import static io.vqgen.pipeline.GenerationSetting.TRUNCATION_RATE;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,13 +26,16 @@ class RowValidatorTest {
     private final RowValidator validator = new RowValidator(config, 100);
 
     private static PlannedRow row(String id, String prompt) {
-        return new PlannedRow(id, prompt, null, null, null, null, null, null, null, null, "f", 3, "f", 3, new int[0]);
+        return new PlannedRow(id, prompt, Map.of(), "f", 3, "f", 3, new int[0]);
     }
 
-    private static PlannedRow withOverrides(Long seed, Long numImages, Long steps, Double guidance, Double truncation,
-                                            Double speed, Long rule, Double weight) {
-        return new PlannedRow("id", "a prompt", seed, numImages, steps, guidance, truncation, speed, rule, weight,
-                "f", 0, "f", 0, new int[0]);
+    /** A row with overrides given as setting, value, setting, value, … (values as Spark reads them: Long or Double). */
+    private static PlannedRow withOverrides(Object... settingAndValue) {
+        Map<GenerationSetting, Object> overrides = new EnumMap<>(GenerationSetting.class);
+        for (int i = 0; i < settingAndValue.length; i += 2) {
+            overrides.put((GenerationSetting) settingAndValue[i], settingAndValue[i + 1]);
+        }
+        return new PlannedRow("id", "a prompt", overrides, "f", 0, "f", 0, new int[0]);
     }
 
     private String error(PlannedRow r) {
@@ -44,7 +58,8 @@ class RowValidatorTest {
 
     @Test
     void overridesReplaceTheJobsOptions() {
-        WorkItem w = validator.check(withOverrides(9L, 3L, 7L, 2.5, 0.5, 2.0, 1L, 0.5)).work();
+        WorkItem w = validator.check(withOverrides(SEED, 9L, NUM_IMAGES, 3L, STEPS, 7L, GUIDANCE_SCALE, 2.5,
+                TRUNCATION_RATE, 0.5, INFER_SPEED, 2.0, PRIOR_RULE, 1L, PRIOR_WEIGHT, 0.5)).work();
         assertEquals(9, w.baseSeed());
         assertArrayEquals(new int[] {0, 1, 2}, w.indices());
         assertEquals(SamplingOptions.defaults().withSteps(7).withGuidanceScale(2.5).withTruncationRate(0.5)
@@ -53,7 +68,7 @@ class RowValidatorTest {
 
     @Test
     void imagesAlreadyDoneAreSkipped() {
-        PlannedRow r = new PlannedRow("a", "p", null, 4L, null, null, null, null, null, null, "f", 0, "f", 0, new int[] {0, 2});
+        PlannedRow r = new PlannedRow("a", "p", Map.of(NUM_IMAGES, 4L), "f", 0, "f", 0, new int[] {0, 2});
         assertArrayEquals(new int[] {1, 3}, validator.check(r).work().indices());
     }
 
@@ -64,29 +79,22 @@ class RowValidatorTest {
         assertEquals("caption is null", error(row("a", null)));
         assertEquals("caption is empty", error(row("a", " \t")));
         assertEquals("duplicate key 'a': only its first row in input order (file:/in/a.parquet row 2) is generated",
-                error(new PlannedRow("a", "p", null, null, null, null, null, null, null, null,
-                        "file:/in/b.parquet", 0, "file:/in/a.parquet", 2, new int[0])));
-        assertEquals("num_images 0 is out of range (1..1024)", error(withOverrides(null, 0L, null, null, null, null, null, null)));
-        assertEquals("num_images 5000 is out of range (1..1024)", error(withOverrides(null, 5000L, null, null, null, null, null, null)));
-        assertEquals("seed -1 is out of range (0..9223372036854775806 for 2 images)",
-                error(withOverrides(-1L, null, null, null, null, null, null, null)));
+                error(new PlannedRow("a", "p", Map.of(), "file:/in/b.parquet", 0, "file:/in/a.parquet", 2, new int[0])));
+        assertEquals("num_images 0 is out of range (1..1024)", error(withOverrides(NUM_IMAGES, 0L)));
+        assertEquals("num_images 5000 is out of range (1..1024)", error(withOverrides(NUM_IMAGES, 5000L)));
+        assertEquals("seed -1 is out of range (0..9223372036854775806 for 2 images)", error(withOverrides(SEED, -1L)));
         assertEquals("seed 9223372036854775807 is out of range (0..9223372036854775806 for 2 images)",
-                error(withOverrides(Long.MAX_VALUE, null, null, null, null, null, null, null)));
-        assertEquals("steps 0 is out of range (1..100, the model's num_train_timesteps)",
-                error(withOverrides(null, null, 0L, null, null, null, null, null)));
+                error(withOverrides(SEED, Long.MAX_VALUE)));
+        assertEquals("steps 0 is out of range (at least 1, at most the model's num_train_timesteps)",
+                error(withOverrides(STEPS, 0L)));
         assertEquals("steps 101 is out of range (1..100, the model's num_train_timesteps)",
-                error(withOverrides(null, null, 101L, null, null, null, null, null)));
-        assertEquals("guidance_scale NaN is out of range: guidance scale must be a finite number >= 0, got NaN",
-                error(withOverrides(null, null, null, Double.NaN, null, null, null, null)));
-        assertEquals("truncation_rate 0.0 is out of range: truncation rate must be in (0, 1], got 0.0",
-                error(withOverrides(null, null, null, null, 0.0, null, null, null)));
-        assertEquals("infer_speed 11.0 is out of range: infer speed must be in (0, 10], got 11.0",
-                error(withOverrides(null, null, null, null, null, 11.0, null, null)));
-        assertEquals("prior_rule 3 is out of range: prior rule must be 0, 1 or 2, got 3",
-                error(withOverrides(null, null, null, null, null, null, 3L, null)));
-        assertEquals("prior_rule 4294967296 is out of range (0, 1 or 2)",
-                error(withOverrides(null, null, null, null, null, null, 1L << 32, null)));
-        assertEquals("prior_weight -1.0 is out of range: prior weight must be a finite number >= 0, got -1.0",
-                error(withOverrides(null, null, null, null, null, null, null, -1.0)));
+                error(withOverrides(STEPS, 101L)));
+        assertEquals("guidance_scale NaN is out of range (a finite number >= 0)",
+                error(withOverrides(GUIDANCE_SCALE, Double.NaN)));
+        assertEquals("truncation_rate 0.0 is out of range (in (0, 1])", error(withOverrides(TRUNCATION_RATE, 0.0)));
+        assertEquals("infer_speed 11.0 is out of range (in (0, 10])", error(withOverrides(INFER_SPEED, 11.0)));
+        assertEquals("prior_rule 3 is out of range (0, 1 or 2)", error(withOverrides(PRIOR_RULE, 3L)));
+        assertEquals("prior_rule 4294967296 is out of range (0, 1 or 2)", error(withOverrides(PRIOR_RULE, 1L << 32)));
+        assertEquals("prior_weight -1.0 is out of range (a finite number >= 0)", error(withOverrides(PRIOR_WEIGHT, -1.0)));
     }
 }

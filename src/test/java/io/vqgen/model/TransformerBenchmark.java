@@ -56,7 +56,7 @@ public final class TransformerBenchmark {
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        Path reference = Path.of(System.getProperty("vqgen.reference", "../shared/reference"));
+        Path reference = io.vqgen.Reference.dir();
         ModelFolder bench = ModelFolder.open(reference.resolve("bench/config"));
         Transformer2DConfig config = Transformer2DConfig.from(bench.config("transformer"));
 

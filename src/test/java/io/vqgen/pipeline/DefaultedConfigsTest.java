@@ -54,11 +54,14 @@ class DefaultedConfigsTest {
         ModelReport report = ModelInspector.inspect(ModelFolder.open(stripped), null);
         assertTrue(report.ok(), report.problems().toString());
 
-        GenerationRequest request = GenerationRequest.of("a red bus", 11, SamplingOptions.defaults().withSteps(4));
+        SamplingOptions sampling = SamplingOptions.defaults().withSteps(4);
+        List<ImageRequest> request = List.of(ImageRequest.of("a red bus", 11));
         try (VqDiffusionPipeline a = VqDiffusionPipeline.load(full, PipelineOptions.cpu());
              VqDiffusionPipeline b = VqDiffusionPipeline.load(stripped, PipelineOptions.cpu())) {
-            assertArrayEquals(a.generate(List.of(request)).get(0).tokens(), b.generate(List.of(request)).get(0).tokens());
-            assertArrayEquals(a.generate(List.of(request)).get(0).rgb(), b.generate(List.of(request)).get(0).rgb());
+            GeneratedImage fromFull = a.generate(sampling, request).get(0);
+            GeneratedImage fromStripped = b.generate(sampling, request).get(0);
+            assertArrayEquals(fromFull.tokens(), fromStripped.tokens());
+            assertArrayEquals(fromFull.rgb(), fromStripped.rgb());
         }
     }
 }

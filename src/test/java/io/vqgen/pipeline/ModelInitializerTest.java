@@ -56,18 +56,18 @@ class ModelInitializerTest {
 
     @Test
     void refusesBadRequests(@TempDir Path tmp) throws IOException {
-        IllegalArgumentException preset = assertThrows(IllegalArgumentException.class,
+        PipelineException preset = assertThrows(PipelineException.class,
                 () -> ModelInitializer.Preset.parse("huge"));
         assertEquals("unknown preset 'huge' (expected tiny, bench or ithq)", preset.getMessage());
-        IllegalArgumentException tokenizer = assertThrows(IllegalArgumentException.class,
+        PipelineException tokenizer = assertThrows(PipelineException.class,
                 () -> ModelInitializer.fromPreset(ModelInitializer.Preset.BENCH, 0, tmp.resolve("b"), null));
         assertTrue(tokenizer.getMessage().contains("needs a CLIP tokenizer folder"), tokenizer.getMessage());
         Files.createDirectories(tmp.resolve("full"));
         Files.writeString(tmp.resolve("full/x"), "");
-        IllegalArgumentException exists = assertThrows(IllegalArgumentException.class,
+        PipelineException exists = assertThrows(PipelineException.class,
                 () -> ModelInitializer.fromPreset(ModelInitializer.Preset.TINY, 0, tmp.resolve("full"), null));
         assertTrue(exists.getMessage().contains("already exists and is not an empty folder"), exists.getMessage());
-        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+        PipelineException missing = assertThrows(PipelineException.class,
                 () -> ModelInitializer.fromConfigs(tmp.resolve("nowhere"), 0, tmp.resolve("c"), null));
         assertTrue(missing.getMessage().contains("model_index.json: missing"), missing.getMessage());
     }

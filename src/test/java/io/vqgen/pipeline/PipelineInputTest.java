@@ -42,9 +42,9 @@ class PipelineInputTest {
         pipeline.close();
     }
 
-    private static String refused(GenerationRequest... requests) {
+    private static String refused(SamplingOptions options, ImageRequest... images) {
         int before = pipeline.liveArrays();
-        String message = assertThrows(IllegalArgumentException.class, () -> pipeline.generate(List.of(requests)))
+        String message = assertThrows(PipelineException.class, () -> pipeline.generate(options, List.of(images)))
                 .getMessage();
         assertEquals(before, pipeline.liveArrays(), "a refused call leaves no arrays behind");
         return message;
@@ -68,14 +68,13 @@ class PipelineInputTest {
     @Test
     void refusesMoreStepsThanTrainingTimesteps() {
         assertEquals("steps 101 exceeds the model's num_train_timesteps 100",
-                refused(GenerationRequest.of("a boat", 1, OPTIONS.withSteps(101))));
+                refused(OPTIONS.withSteps(101), ImageRequest.of("a boat", 1)));
     }
 
     @Test
     void refusesInitialTokensOfTheWrongLength() {
         assertEquals("initial tokens of image 1 must hold 256 values (16x16), got 255",
-                refused(new GenerationRequest("a boat", new long[] {1, 2}, OPTIONS,
-                        new long[][] {masked(256), masked(255)})));
+                refused(OPTIONS, new ImageRequest("a boat", 1, masked(256)), new ImageRequest("a boat", 2, masked(255))));
     }
 
     @Test
@@ -83,22 +82,11 @@ class PipelineInputTest {
         long[] above = masked(256);
         above[3] = 65;
         assertEquals("initial token 65 at image 0, position 3 is outside 0..64 (64 = mask)",
-                refused(new GenerationRequest("a boat", new long[] {1}, OPTIONS, new long[][] {above})));
+                refused(OPTIONS, new ImageRequest("a boat", 1, above)));
         long[] negative = masked(256);
         negative[255] = -1;
         assertEquals("initial token -1 at image 0, position 255 is outside 0..64 (64 = mask)",
-                refused(new GenerationRequest("a boat", new long[] {1}, OPTIONS, new long[][] {negative})));
-    }
-
-    @Test
-    void refusesReferenceNoiseWithMixedOptions() {
-        SamplingOptions reference = OPTIONS.withNoise(NoiseMode.REFERENCE);
-        String expected = "reference noise mode draws one random stream for the whole call: all requests of the call "
-                + "must share the same sampling options";
-        assertEquals(expected, refused(GenerationRequest.of("a boat", 1, reference),
-                GenerationRequest.of("a kite", 1, reference.withGuidanceScale(2.0))));
-        assertEquals(expected, refused(GenerationRequest.of("a boat", 1, OPTIONS),
-                GenerationRequest.of("a kite", 1, reference)));
+                refused(OPTIONS, new ImageRequest("a boat", 1, negative)));
     }
 
     @Test
@@ -178,11 +166,11 @@ class PipelineInputTest {
                     + "embeddings folder (as in the hub's fp16 branch of microsoft/vq-diffusion-ithq); classifier-free "
                     + "guidance will use the text encoder on the empty prompt instead of learned embeddings";
             assertTrue(log.messages().contains(warning), log.messages().toString());
-            GenerationRequest request = GenerationRequest.of("a boat", 3, OPTIONS);
-            GeneratedImage image = fallback.generate(List.of(request)).get(0);
+            List<ImageRequest> request = List.of(ImageRequest.of("a boat", 3));
+            GeneratedImage image = fallback.generate(OPTIONS, request).get(0);
             assertTrue(Arrays.stream(image.tokens()).allMatch(t -> t >= 0 && t < fallback.maskClass()));
             assertEquals(32 * 32 * 3, image.rgb().length);
-            GeneratedImage learned = pipeline.generate(List.of(request)).get(0);
+            GeneratedImage learned = pipeline.generate(OPTIONS, request).get(0);
             assertTrue(!Arrays.equals(learned.tokens(), image.tokens()),
                     "the unconditional embeddings changed, so should the image");
         }

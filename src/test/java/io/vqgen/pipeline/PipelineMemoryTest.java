@@ -37,7 +37,7 @@ class PipelineMemoryTest {
     @BeforeAll
     static void load() {
         pipeline = VqDiffusionPipeline.load(Path.of("sample-data/model"), PipelineOptions.cpu());
-        pipeline.generate(requests(OPTIONS.withSteps(10), 0)); // warm-up: libtorch's pools, JIT
+        pipeline.generate(OPTIONS.withSteps(10), requests(0)); // warm-up: libtorch's pools, JIT
     }
 
     @AfterAll
@@ -45,9 +45,10 @@ class PipelineMemoryTest {
         pipeline.close();
     }
 
-    private static List<GenerationRequest> requests(SamplingOptions options, long seed) {
-        return List.of(new GenerationRequest("a lighthouse on a rocky coast", new long[] {seed, seed + 1}, options, null),
-                GenerationRequest.of("two cats asleep on a sofa", seed + 2, options));
+    private static List<ImageRequest> requests(long seed) {
+        return List.of(ImageRequest.of("a lighthouse on a rocky coast", seed),
+                ImageRequest.of("a lighthouse on a rocky coast", seed + 1),
+                ImageRequest.of("two cats asleep on a sofa", seed + 2));
     }
 
     @Test
@@ -56,7 +57,7 @@ class PipelineMemoryTest {
         List<Integer> perStep = new ArrayList<>();
         ProgressListener listener = (call, calls, timestep, images) -> perStep.add(pipeline.liveArrays());
         long rss = rssMiB();
-        pipeline.generate(requests(OPTIONS.withSteps(100), 7), listener);
+        pipeline.generate(OPTIONS.withSteps(100), requests(7), listener);
         long grown = rssMiB() - rss;
 
         assertEquals(100, perStep.size());
@@ -75,7 +76,7 @@ class PipelineMemoryTest {
         int before = pipeline.liveArrays();
         long rss = rssMiB();
         for (int run = 0; run < 30; run++) {
-            pipeline.generate(requests(OPTIONS.withSteps(5).withTruncationRate(run % 2 == 0 ? 1.0 : 0.8), run));
+            pipeline.generate(OPTIONS.withSteps(5).withTruncationRate(run % 2 == 0 ? 1.0 : 0.8), requests(run));
             assertEquals(before, pipeline.liveArrays(), "arrays left behind by run " + run);
         }
         long grown = rssMiB() - rss;

@@ -74,16 +74,15 @@ class ReferenceCasesTest {
         SamplingOptions options = new SamplingOptions(c.get("num_inference_steps").asInt(),
                 c.get("guidance_scale").asDouble(), c.get("truncation_rate").asDouble(), NoiseMode.REFERENCE, 1, 0, 0);
         long[][] latents = c.has("latents") ? rows(Npy.read(dir.resolve(c.get("latents").asText()))) : null;
-        List<GenerationRequest> requests = new ArrayList<>();
+        List<ImageRequest> requests = new ArrayList<>();
         for (int p = 0; p < prompts.size(); p++) {
-            long[] seeds = new long[perPrompt];
-            java.util.Arrays.fill(seeds, c.get("seed").asLong());
-            long[][] starts = latents == null ? null
-                    : java.util.Arrays.copyOfRange(latents, p * perPrompt, (p + 1) * perPrompt);
-            requests.add(new GenerationRequest(prompts.get(p), seeds, options, starts));
+            for (int i = 0; i < perPrompt; i++) {
+                requests.add(new ImageRequest(prompts.get(p), c.get("seed").asLong(),
+                        latents == null ? null : latents[p * perPrompt + i]));
+            }
         }
 
-        List<GeneratedImage> images = pipeline(model).generate(requests);
+        List<GeneratedImage> images = pipeline(model).generate(options, requests);
 
         long[][] expectedTokens = rows(Npy.read(dir.resolve("tokens.npy")));
         Npy.Array expectedImage = Npy.read(dir.resolve("image.npy"));

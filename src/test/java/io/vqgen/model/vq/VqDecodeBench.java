@@ -25,7 +25,7 @@ public final class VqDecodeBench {
 
     public static void main(String[] args) throws Exception {
         System.setProperty("ai.djl.pytorch.num_threads", System.getProperty("ai.djl.pytorch.num_threads", "2"));
-        Path file = Path.of(args.length > 0 ? args[0] : "../shared/reference/bench/config/vqvae/config.json");
+        Path file = Path.of(args.length > 0 ? args[0] : "src/test/reference/bench/config/vqvae/config.json");
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         VqConfig config = TinyVq.read(new ObjectMapper().readTree(file.toFile()));
