@@ -110,11 +110,6 @@ public final class ComponentConfig {
         return json;
     }
 
-    /** The class this config is read as, or null before {@link #as}. */
-    public String referenceClass() {
-        return referenceClass;
-    }
-
     /** Whether the file itself gives the key a (non-null) value. */
     public boolean isSet(String key) {
         return json.hasNonNull(key);
@@ -193,8 +188,7 @@ public final class ComponentConfig {
         return List.copyOf(out);
     }
 
-    /** A refused value of {@code key}, for checks the caller makes beyond the value's type and range. */
-    public WeightsException invalid(String key, String expected, JsonNode found) {
+    private WeightsException invalid(String key, String expected, JsonNode found) {
         return new WeightsException(source + ": key '" + key + "' must be " + expected + ", found " + found);
     }
 

@@ -45,7 +45,6 @@ class ComponentConfigTest {
         assertFalse(c.isSet("z"), "null is not a value");
         assertFalse(c.isSet("absent"));
         assertNull(c.optionalInteger("z", 1));
-        assertNull(c.referenceClass());
     }
 
     /** Absent and null keys take the constructor defaults of the class the config is read as. */
@@ -53,7 +52,6 @@ class ComponentConfigTest {
     void absentKeysTakeTheReferenceClassDefaults() throws IOException {
         ComponentConfig empty = config("{}");
         ComponentConfig transformer = empty.as("Transformer2DModel");
-        assertEquals("Transformer2DModel", transformer.referenceClass());
         assertEquals(16, transformer.integer("num_attention_heads", 1));
         assertEquals(88, transformer.integer("attention_head_dim", 1));
         assertEquals(1, transformer.integer("num_layers", 1));
