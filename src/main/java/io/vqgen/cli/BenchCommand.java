@@ -28,12 +28,16 @@ import java.util.concurrent.Callable;
                 + "decoding, images/s, and peak native (RSS) and heap memory.",
             "A warm-up run precedes the timed runs; figures are medians. Nothing is asserted: machines are noisy."})
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "diffusers VQ-Diffusion folder.")
-    Path model;
+    @Mixin
+    ModelArguments model;
 
     @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "a red double decker bus driving down a busy street",
             description = "Prompt (default: ${DEFAULT-VALUE}).")
     String prompt;
+
+    @Option(names = "--class-label", paramLabel = "N", defaultValue = "0",
+            description = "Class label for a class-conditional model, which takes no prompt (default: ${DEFAULT-VALUE}).")
+    int classLabel;
 
     @Option(names = "--batch-sizes", paramLabel = "N,N", split = ",", defaultValue = "1",
             description = "Batch sizes to measure (default: ${DEFAULT-VALUE}).")
@@ -79,9 +83,9 @@ public final class BenchCommand implements Callable<Integer> {
         SamplingOptions options = sampling.options();
         long seed = (Long) sampling.value(GenerationSetting.SEED);
         PrintWriter out = spec.commandLine().getOut();
-        try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(model, device.toOptions())) {
+        try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(model.localFolder(), device.toOptions())) {
             out.printf("model %s, %dx%d tokens, device %s %s, threads %s, sampler %s, %d steps, guidance %s, "
-                            + "truncation %s, %s noise%n", model, pipeline.tokenHeight(), pipeline.tokenWidth(),
+                            + "truncation %s, %s noise%n", model.model, pipeline.tokenHeight(), pipeline.tokenWidth(),
                     device.device, device.dtype, threads == null ? "default" : threads, pipeline.sampler(options).name(),
                     options.steps(), options.guidanceScale(), options.truncationRate(), options.noise().label());
             out.println("batch  text_s  calls  per_call_s  denoise_s  decode_s  total_s  images/s  peak_rss_MiB  peak_heap_MiB");
@@ -107,7 +111,8 @@ public final class BenchCommand implements Callable<Integer> {
     private Measure run(VqDiffusionPipeline pipeline, SamplingOptions options, long seed, int batch) {
         List<ImageRequest> images = new java.util.ArrayList<>(batch);
         for (int i = 0; i < batch; i++) {
-            images.add(ImageRequest.of(prompt, seed + i));
+            images.add(pipeline.classConditional() ? ImageRequest.forClass(classLabel, seed + i, null)
+                    : ImageRequest.of(prompt, seed + i));
         }
         double[] parts = new double[3];
         int[] calls = new int[1];

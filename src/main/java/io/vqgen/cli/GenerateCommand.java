@@ -25,16 +25,22 @@ import java.util.concurrent.Callable;
 
 /** {@code vqgen generate}: prompts in, one PNG per image and the token grids out. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Generate images for one or more prompts with a diffusers VQ-Diffusion model folder.",
+        description = {"Generate images for one or more prompts (or, with a class-conditional model such as the research "
+                + "release's ImageNet model, class labels) with a VQ-Diffusion model folder.",
             "Writes OUT/<i>.png (prompt order, then image order, as diffusers orders its batch) and OUT/tokens.npy "
                     + "(int64 [images, height*width], row-major).",
             "With --noise per-image, image i uses seed N+i, so any image can be made again alone with --seed N+i."})
 public final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "diffusers VQ-Diffusion folder.")
-    Path model;
+    @Mixin
+    ModelArguments model;
 
-    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "A prompt (repeatable).")
-    List<String> prompts;
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "A prompt (repeatable).")
+    List<String> prompts = new ArrayList<>();
+
+    @Option(names = "--class-label", paramLabel = "N",
+            description = "A class label of a class-conditional model, e.g. an ImageNet class 0..999 (repeatable; "
+                    + "instead of --prompt).")
+    List<Integer> classLabels = new ArrayList<>();
 
     @Option(names = "--latents", paramLabel = "FILE.npy",
             description = "Initial token grids: an integer array [images, height*width]; the mask class "
@@ -61,22 +67,29 @@ public final class GenerateCommand implements Callable<Integer> {
         SamplingOptions options = sampling.options();
         long seed = (Long) sampling.value(GenerationSetting.SEED);
         int imagesPerPrompt = (Integer) sampling.value(GenerationSetting.NUM_IMAGES);
-        int count = prompts.size() * imagesPerPrompt;
+        if (prompts.isEmpty() == classLabels.isEmpty()) {
+            throw new UserError("give either --prompt (text-to-image models) or --class-label (class-conditional "
+                    + "models), at least one, not both");
+        }
+        int conditions = prompts.isEmpty() ? classLabels.size() : prompts.size();
+        int count = conditions * imagesPerPrompt;
         if (options.noise() == NoiseMode.PER_IMAGE && seed > Long.MAX_VALUE - (count - 1)) {
             throw new UserError("--seed " + seed + " is too large for " + count + " images (image i uses seed + i)");
         }
         long[][] initial = latents == null ? null : readLatents(latents, count);
         List<ImageRequest> images = new ArrayList<>(count);
-        for (int p = 0; p < prompts.size(); p++) {
+        for (int p = 0; p < conditions; p++) {
             for (int i = 0; i < imagesPerPrompt; i++) {
                 int index = p * imagesPerPrompt + i;
-                images.add(new ImageRequest(prompts.get(p), options.noise() == NoiseMode.PER_IMAGE ? seed + index : seed,
-                        initial == null ? null : initial[index]));
+                long imageSeed = options.noise() == NoiseMode.PER_IMAGE ? seed + index : seed;
+                long[] start = initial == null ? null : initial[index];
+                images.add(prompts.isEmpty() ? ImageRequest.forClass(classLabels.get(p), imageSeed, start)
+                        : new ImageRequest(prompts.get(p), imageSeed, start));
             }
         }
         Files.createDirectories(out);
         PrintWriter log = spec.commandLine().getOut();
-        try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(model, device.toOptions())) {
+        try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(model.localFolder(), device.toOptions())) {
             checkLatentsWidth(initial, pipeline);
             long start = System.nanoTime();
             List<GeneratedImage> result = pipeline.generate(options, images);

@@ -22,8 +22,10 @@ public final class InitModelCommand implements Callable<Integer> {
 
     static final class Shapes {
         @Option(names = "--preset", required = true, paramLabel = "NAME",
-                description = "tiny (a few MB, its own tokenizer), bench (the reference benchmark shapes) or ithq "
-                        + "(microsoft/vq-diffusion-ithq's shapes, ~1.4 B parameters, ~5.5 GB).")
+                description = "tiny (a few MB, its own tokenizer), bench (the reference benchmark shapes), ithq "
+                        + "(microsoft/vq-diffusion-ithq's shapes, ~1.4 B parameters, ~5.5 GB), or the research "
+                        + "release's models as convert-original writes them: coco (MSCOCO, ~2 GB), cub (CUB-200) and "
+                        + "imagenet (class-conditional, no tokenizer).")
         String preset;
 
         @Option(names = "--config", required = true, paramLabel = "DIR",
@@ -34,8 +36,8 @@ public final class InitModelCommand implements Callable<Integer> {
     }
 
     @Option(names = "--tokenizer", paramLabel = "DIR",
-            description = "CLIP tokenizer folder to copy (needed by bench and ithq: vqgen does not ship the CLIP "
-                    + "vocabulary).")
+            description = "CLIP tokenizer folder to copy (needed by bench, ithq, coco and cub: vqgen does not ship the "
+                    + "CLIP vocabulary).")
     Path tokenizer;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")

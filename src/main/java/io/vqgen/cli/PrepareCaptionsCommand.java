@@ -5,7 +5,6 @@ import io.vqgen.captions.CaptionSampler;
 import io.vqgen.captions.CaptionTable;
 import io.vqgen.captions.CaptionsException;
 import io.vqgen.captions.PromptTableWriter;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,8 +21,6 @@ import java.util.concurrent.Callable;
                 + "that the generation job reads.",
                 "Exit status: 0 written, 2 bad arguments or a file that cannot be used."})
 public final class PrepareCaptionsCommand implements Callable<Integer> {
-    private static final String SPARK_HADOOP = "spark.hadoop.";
-
     @Spec
     private CommandSpec spec;
 
@@ -73,15 +70,9 @@ public final class PrepareCaptionsCommand implements Callable<Integer> {
         if (sample != null) {
             table = CaptionSampler.sample(table, sample, drawSeed);
         }
-        Path written = new PromptTableWriter(hadoopConf()).write(table, output, overwrite);
+        Path written = new PromptTableWriter(HadoopSettings.of(conf)).write(table, output, overwrite);
         spec.commandLine().getOut().println("wrote " + table.size() + " captions"
                 + (sample != null ? " (sampled with seed " + drawSeed + " from " + total + ")" : "") + " to " + written);
         return 0;
-    }
-
-    private Configuration hadoopConf() {
-        Configuration c = new Configuration();
-        conf.forEach((k, v) -> c.set(k.startsWith(SPARK_HADOOP) ? k.substring(SPARK_HADOOP.length()) : k, v));
-        return c;
     }
 }

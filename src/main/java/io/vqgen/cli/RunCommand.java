@@ -20,15 +20,28 @@ public final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "JOBFILE", description = "the job file")
     Path jobFile;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "override a job file key (repeatable); spark.* keys go to the Spark configuration")
+    @Option(names = {"--set", "--conf"}, paramLabel = "KEY=VALUE",
+            description = "override a job file key (repeatable); spark.* keys go to the Spark configuration "
+                    + "(--conf spark.x=y as with spark-submit)")
     List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--dry-run", description = "make every check a run makes (input, model, output, resume state), "
+            + "print the plan and an estimate (est_seconds_per_image), and exit without generating or writing")
+    boolean dryRun;
+
+    @Option(names = "--json", description = "with --dry-run: print the plan as JSON")
+    boolean json;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        return GenerateJob.run(jobFile, overrides, spec.commandLine().getOut(), spec.commandLine().getErr());
+        if (json && !dryRun) {
+            throw new UserError("--json goes with --dry-run (a run prints its summary; its JSON is in runs/<run_id>.json)");
+        }
+        GenerateJob.Mode mode = !dryRun ? GenerateJob.Mode.RUN
+                : json ? GenerateJob.Mode.JSON_DRY_RUN : GenerateJob.Mode.DRY_RUN;
+        return GenerateJob.run(jobFile, overrides, mode, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 }

@@ -90,7 +90,7 @@ public final class FastSampler implements Sampler {
 
     private NDArray jumpLogProbs(NDArray logp, NDArray x, int t, int next) {
         if (t == 0) {
-            return logp;
+            return scheduler.stepLogProbs(logp, x, 0);
         }
         if (jump == Jump.EXACT) {
             return scheduler.posterior(logp, x, t, next);

@@ -42,6 +42,8 @@ public final class VqDiffusionScheduler {
     private final float[] logCumprodAt;
     private final float[] logCumprodBt;
     private final float[] logCumprodCt;
+    /** The last step (t = 0) draws from the posterior over all K classes, as the research code does (vqgen key). */
+    private final boolean posteriorLastStep;
 
     /**
      * @param numClasses        K = {@code num_vec_classes}, the codebook size plus the mask class
@@ -49,6 +51,18 @@ public final class VqDiffusionScheduler {
      */
     public VqDiffusionScheduler(int numClasses, int numTrainTimesteps, double alphaCumStart, double alphaCumEnd,
                                 double gammaCumStart, double gammaCumEnd) {
+        this(numClasses, numTrainTimesteps, alphaCumStart, alphaCumEnd, gammaCumStart, gammaCumEnd, false);
+    }
+
+    /**
+     * @param posteriorLastStep the last step (t = 0) samples from the posterior over all K classes (the research
+     *                          release's {@code DiffusionTransformer}) instead of from the prediction over the K-1 real
+     *                          classes (diffusers); the same distribution up to the mask class's e^-69, but a draw of
+     *                          K uniforms per token, which a reproduction of the research code's random stream needs
+     */
+    public VqDiffusionScheduler(int numClasses, int numTrainTimesteps, double alphaCumStart, double alphaCumEnd,
+                                double gammaCumStart, double gammaCumEnd, boolean posteriorLastStep) {
+        this.posteriorLastStep = posteriorLastStep;
         if (numClasses < 2) {
             throw new IllegalArgumentException("num_vec_classes must be at least 2 (one class plus the mask), got "
                     + numClasses);
@@ -103,12 +117,14 @@ public final class VqDiffusionScheduler {
     /**
      * From a diffusers {@code scheduler_config.json}: {@code num_vec_classes} is required (at least 2: a class and the
      * mask), {@code num_train_timesteps} (at least 2) and the schedule's ends (in [0, 1]) take diffusers' defaults.
+     * vqgen's key {@code last_step}: "prediction" (diffusers, the default) or "posterior" (the research release).
      */
     public static VqDiffusionScheduler fromConfig(ComponentConfig config) {
         ComponentConfig c = config.as(CLASS);
         return new VqDiffusionScheduler(c.integer("num_vec_classes", 2), numTrainTimesteps(c),
                 c.number("alpha_cum_start", 0, 1), c.number("alpha_cum_end", 0, 1),
-                c.number("gamma_cum_start", 0, 1), c.number("gamma_cum_end", 0, 1));
+                c.number("gamma_cum_start", 0, 1), c.number("gamma_cum_end", 0, 1),
+                c.choice("last_step", "prediction", "posterior").equals("posterior"));
     }
 
     /** {@code num_train_timesteps} as {@link #fromConfig} reads it: diffusers' default 100, at least 2. */
@@ -196,7 +212,15 @@ public final class VqDiffusionScheduler {
      * (identical to it for s = t-1).
      */
     public NDArray posterior(NDArray logPx0, NDArray xt, int t, int s) {
+        checkSteps(t, s);
         return posterior(logPx0, xt, t, s, Math.max(1, CHUNK_ELEMENTS / (numClasses - 1)));
+    }
+
+    private void checkSteps(int t, int s) {
+        if (t < 1 || t >= numTrainTimesteps || s < 0 || s >= t) {
+            throw new IllegalArgumentException("posterior needs 0 <= s < t <= " + (numTrainTimesteps - 1)
+                    + ", got t=" + t + ", s=" + s);
+        }
     }
 
     /**
@@ -209,9 +233,8 @@ public final class VqDiffusionScheduler {
      * @return float32 [B, K, N], stored classes-contiguous like the model's output
      */
     NDArray posterior(NDArray logPx0, NDArray xt, int t, int s, int columns) {
-        if (t < 1 || t >= numTrainTimesteps || s < 0 || s >= t) {
-            throw new IllegalArgumentException("posterior needs 0 <= s < t <= " + (numTrainTimesteps - 1)
-                    + ", got t=" + t + ", s=" + s);
+        if (!(t == 0 && s == -1)) { // (0, -1): the research code's last step, reached only through stepLogProbs
+            checkSteps(t, s);
         }
         checkInputs(logPx0, xt);
         NDManager m = logPx0.getManager();
@@ -254,7 +277,9 @@ public final class VqDiffusionScheduler {
         NDArray qLogSumExp = LogMath.logSumExp(q, 1);
         q = q.sub(qLogSumExp);
         // apply_cumulative_transitions(q, s): class rows logaddexp(q + a~_s, b~_s), mask row c~_s
-        NDArray classRows = LogMath.logAddExp(q.add(logCumprodAt[s]), logCumprodBt[s]);
+        // s = -1 (the research code's last step): the schedules' entry T, a~ = 1, b~ = c~ = 0
+        int cum = s < 0 ? numTrainTimesteps : s;
+        NDArray classRows = LogMath.logAddExp(q.add(logCumprodAt[cum]), logCumprodBt[cum]);
 
         // log q(x_t | x_s) for every x_s class (one step when s = t-1); the mask row is the mask one-hot of x_t
         Transition jump = composite(s, t);
@@ -262,7 +287,7 @@ public final class VqDiffusionScheduler {
                 (float) Math.log(jump.alpha), (float) Math.log(jump.beta), (float) Math.log(jump.gamma));
         classRows = classRows.add(logQxtGivenXs).add(qLogSumExp);
         NDArray fromMask = Where.where(masked, m.create(0f), m.create(LOG_ZERO));
-        NDArray maskRow = fromMask.add(logCumprodCt[s]).add(qLogSumExp);
+        NDArray maskRow = fromMask.add(logCumprodCt[cum]).add(qLogSumExp);
         return classRows.transpose(0, 2, 1).concat(maskRow.transpose(0, 2, 1), 2);
     }
 
@@ -271,6 +296,9 @@ public final class VqDiffusionScheduler {
      * at t = 0 ([B, K-1, N], so the last step never yields the mask class).
      */
     public NDArray stepLogProbs(NDArray logPx0, NDArray xt, int t) {
+        if (t == 0 && posteriorLastStep) {
+            return posterior(logPx0, xt, 0, -1, Math.max(1, CHUNK_ELEMENTS / (numClasses - 1)));
+        }
         if (t == 0) {
             checkInputs(logPx0, xt);
             return logPx0;

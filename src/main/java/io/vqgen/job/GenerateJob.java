@@ -32,27 +32,50 @@ public final class GenerateJob {
     static int run(String[] args, PrintWriter out, PrintWriter err) {
         List<String> overrides = new ArrayList<>();
         String jobFile = null;
+        boolean dryRun = false;
+        boolean json = false;
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--set") && i + 1 < args.length) {
+            if ((args[i].equals("--set") || args[i].equals("--conf")) && i + 1 < args.length) {
                 overrides.add(args[++i]);
-            } else if (args[i].startsWith("--set=")) {
-                overrides.add(args[i].substring("--set=".length()));
+            } else if (args[i].startsWith("--set=") || args[i].startsWith("--conf=")) {
+                overrides.add(args[i].substring(args[i].indexOf('=') + 1));
+            } else if (args[i].equals("--dry-run")) {
+                dryRun = true;
+            } else if (args[i].equals("--json")) {
+                json = true;
             } else if (jobFile == null && !args[i].startsWith("-")) {
                 jobFile = args[i];
             } else {
-                err.println("usage: GenerateJob JOBFILE [--set key=value ...] (unexpected '" + args[i] + "')");
+                err.println("usage: " + USAGE + " (unexpected '" + args[i] + "')");
                 return 2;
             }
         }
-        if (jobFile == null) {
-            err.println("usage: GenerateJob JOBFILE [--set key=value ...]");
+        if (jobFile == null || (json && !dryRun)) {
+            err.println("usage: " + USAGE);
             return 2;
         }
-        return run(Path.of(jobFile), overrides, out, err);
+        return run(Path.of(jobFile), overrides, dryRun ? (json ? Mode.JSON_DRY_RUN : Mode.DRY_RUN) : Mode.RUN, out, err);
+    }
+
+    private static final String USAGE = "GenerateJob JOBFILE [--set key=value ...] [--dry-run [--json]]";
+
+    /** What to do with a job file. */
+    public enum Mode {
+        /** Generate; print where the results are. */
+        RUN,
+        /** Check and plan only ({@link DryRun}); print the plan. */
+        DRY_RUN,
+        /** {@link #DRY_RUN}, the plan printed as JSON. */
+        JSON_DRY_RUN
     }
 
     /** Runs a job file; prints where the results are. */
     public static int run(Path jobFile, List<String> overrides, PrintWriter out, PrintWriter err) {
+        return run(jobFile, overrides, Mode.RUN, out, err);
+    }
+
+    /** Runs or dry-runs a job file. */
+    public static int run(Path jobFile, List<String> overrides, Mode mode, PrintWriter out, PrintWriter err) {
         JobConfig config;
         GeneratorFactory factory;
         try {
@@ -66,6 +89,15 @@ public final class GenerateJob {
         SparkSession spark = null;
         try {
             spark = session(config, ownSession);
+            if (mode != Mode.RUN) {
+                DryRun plan = DryRun.of(spark, config);
+                if (mode == Mode.JSON_DRY_RUN) {
+                    out.println(plan.toJson());
+                } else {
+                    plan.describe().forEach(out::println);
+                }
+                return 0;
+            }
             RunSummary summary = JobRunner.run(spark, config, factory);
             out.println(summary.describe());
             out.println("images:   " + summary.images() + "/");

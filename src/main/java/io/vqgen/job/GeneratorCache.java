@@ -22,15 +22,21 @@ public final class GeneratorCache {
     private record Key(String factory, String model, String device, String dtype) {
     }
 
+    /** The local folder of the model: resolved by the first task that needs the generator (a remote model is copied). */
+    @FunctionalInterface
+    public interface LocalFolder {
+        Path get();
+    }
+
     /** Loads on first use; concurrent callers for the same key wait for that one load. */
     private static final class Slot {
         private ImageGenerator generator;
 
-        synchronized ImageGenerator get(GeneratorFactory factory, Key key) {
+        synchronized ImageGenerator get(GeneratorFactory factory, Key key, LocalFolder folder) {
             if (generator == null) {
                 long start = System.nanoTime();
                 try {
-                    generator = factory.create(Path.of(key.model()), key.device(), key.dtype());
+                    generator = factory.create(folder.get(), key.device(), key.dtype());
                 } catch (RuntimeException e) {
                     throw new JobException("model " + key.model() + " could not be loaded on " + key.device()
                             + " (" + key.dtype() + "): " + e.getMessage(), e);
@@ -53,9 +59,14 @@ public final class GeneratorCache {
     private GeneratorCache() {
     }
 
-    public static ImageGenerator get(GeneratorFactory factory, Path modelDir, String device, String dtype) {
-        Key key = new Key(factory.getClass().getName(), modelDir.toString(), device, dtype);
-        return SLOTS.computeIfAbsent(key, k -> new Slot()).get(factory, key);
+    /**
+     * @param model  the model as the job names it (a folder or a remote URI): the cache key
+     * @param folder where its local folder is, asked only when this JVM builds the generator
+     */
+    public static ImageGenerator get(GeneratorFactory factory, String model, LocalFolder folder, String device,
+                                     String dtype) {
+        Key key = new Key(factory.getClass().getName(), model, device, dtype);
+        return SLOTS.computeIfAbsent(key, k -> new Slot()).get(factory, key, folder);
     }
 
     /** Generators this JVM has built since it started (closing them does not reset it): one per executor JVM on a cluster. */

@@ -51,6 +51,7 @@ public final class JobConfig implements Serializable {
         d.put("input", "");
         d.put("output", "");
         d.put("model", "");
+        d.put("model_cache_dir", "");
         d.put("id_column", "id");
         d.put("prompt_column", "prompt");
         for (GenerationSetting setting : GenerationSetting.values()) {
@@ -65,6 +66,8 @@ public final class JobConfig implements Serializable {
         d.put("device", "auto");
         d.put("dtype", "float32");
         d.put("inline_images", "false");
+        d.put("overwrite", "false");
+        d.put("est_seconds_per_image", "0");
         d.put("run_id", "");
         d.put("generator", DEFAULT_GENERATOR);
         DEFAULTS = Collections.unmodifiableMap(d);
@@ -74,6 +77,7 @@ public final class JobConfig implements Serializable {
     private final String input;
     private final String output;
     private final String model;
+    private final String modelCacheDir;
     private final String idColumn;
     private final String promptColumn;
     private final int numImages;
@@ -85,6 +89,8 @@ public final class JobConfig implements Serializable {
     private final String device;
     private final String dtype;
     private final boolean inlineImages;
+    private final boolean overwrite;
+    private final double estSecondsPerImage;
     private final String runId;
     private final String generator;
 
@@ -101,6 +107,7 @@ public final class JobConfig implements Serializable {
         input = r.required("input", "the prompts Parquet table: a file, folder or glob");
         output = r.required("output", "the output root for images/, manifest/ and runs/");
         model = r.required("model", "a diffusers VQ-Diffusion model folder with model_index.json");
+        modelCacheDir = s.get("model_cache_dir");
         idColumn = r.required("id_column", "the name of the id column");
         promptColumn = r.required("prompt_column", "the name of the prompt column");
         if (idColumn.equals(promptColumn)) {
@@ -119,6 +126,8 @@ public final class JobConfig implements Serializable {
         device = r.matching("device", DEVICE, "auto, cpu, gpu or gpu:N");
         dtype = r.dtype("dtype");
         inlineImages = Boolean.parseBoolean(r.matching("inline_images", Pattern.compile("true|false"), "true or false"));
+        overwrite = Boolean.parseBoolean(r.matching("overwrite", Pattern.compile("true|false"), "true or false"));
+        estSecondsPerImage = r.nonNegative("est_seconds_per_image");
         generator = r.required("generator", "a GeneratorFactory class name");
         if (s.get("run_id").isEmpty()) {
             s.put("run_id", newRunId());
@@ -207,6 +216,11 @@ public final class JobConfig implements Serializable {
         return model;
     }
 
+    /** Where executors copy a remote model; empty = under Spark's local directory. */
+    public String modelCacheDir() {
+        return modelCacheDir;
+    }
+
     public String idColumn() {
         return idColumn;
     }
@@ -246,6 +260,16 @@ public final class JobConfig implements Serializable {
 
     public boolean inlineImages() {
         return inlineImages;
+    }
+
+    /** Make again the images the output holds with other settings (else such a rerun stops before it starts). */
+    public boolean overwrite() {
+        return overwrite;
+    }
+
+    /** Seconds one image takes on one task (from vqgen bench), for the dry run's estimate; 0 = none. */
+    public double estSecondsPerImage() {
+        return estSecondsPerImage;
     }
 
     public String runId() {
@@ -300,6 +324,20 @@ public final class JobConfig implements Serializable {
             } catch (PipelineException e) {
                 throw new JobException(source + ": " + e.getMessage());
             }
+        }
+
+        double nonNegative(String key) {
+            String v = s.get(key);
+            double d;
+            try {
+                d = Double.parseDouble(v);
+            } catch (NumberFormatException e) {
+                throw new JobException(source + ": " + key + ": expected a number, got '" + v + "'");
+            }
+            if (!(d >= 0) || Double.isInfinite(d)) {
+                throw new JobException(source + ": " + key + ": " + v + " is out of range (a finite number >= 0)");
+            }
+            return d;
         }
 
         String dtype(String key) {

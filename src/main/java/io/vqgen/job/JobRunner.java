@@ -45,32 +45,52 @@ public final class JobRunner {
     private JobRunner() {
     }
 
-    public static RunSummary run(SparkSession spark, JobConfig config, GeneratorFactory factory) {
-        Instant started = Instant.now();
+    /** What every run checks and plans before it generates: the job with its model resolved, where things go, the rows. */
+    record Prepared(JobConfig job, ModelCheck model, OutputLayout layout, Configuration hadoopConf, Dataset<Row> rows) {
+    }
+
+    /**
+     * Every check the job makes before it generates (model, output, input table and columns, resume state), and the
+     * plan. Loads no model and, with {@code probeOutput} false, writes nothing.
+     *
+     * @throws JobException for a bad model, output, input or a rerun with other settings (see {@link PromptPlan})
+     */
+    static Prepared prepare(SparkSession spark, JobConfig config, boolean probeOutput) {
         LOG.info("run {}: settings {}", config.runId(), config.maskedSettings());
         if (config.sampling().noise() == NoiseMode.REFERENCE) {
             LOG.warn("noise=reference: an image depends on its batch neighbours, so output changes with batch_size,"
                     + " partitioning and retries; use per-image for reproducible datasets");
         }
-        ModelCheck model = ModelCheck.of(config.model());
-        if (config.sampling().steps() > model.trainTimesteps()) {
-            throw new JobException("steps: " + config.sampling().steps() + " exceeds the model's num_train_timesteps ("
-                    + model.trainTimesteps() + ")");
-        }
-        JobConfig job = config.with(Map.of("model", model.dir().toString()));
-        SparkContext sc = spark.sparkContext();
-        Configuration hadoopConf = sc.hadoopConfiguration();
+        Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
         // spark.hadoop.* reach a session built from this job's settings anyway; this covers an existing session.
-        job.sparkSettings().forEach((k, v) -> {
+        config.sparkSettings().forEach((k, v) -> {
             if (k.startsWith("spark.hadoop.")) {
                 hadoopConf.set(k.substring("spark.hadoop.".length()), v);
             }
         });
-        OutputLayout layout = prepareOutput(job, hadoopConf);
+        ModelCheck model = ModelCheck.of(config.model(), hadoopConf);
+        if (config.sampling().steps() > model.trainTimesteps()) {
+            throw new JobException("steps: " + config.sampling().steps() + " exceeds the model's num_train_timesteps ("
+                    + model.trainTimesteps() + ")");
+        }
+        JobConfig job = config.with(Map.of("model", model.model()));
+        OutputLayout layout = checkOutput(job, hadoopConf, probeOutput);
         Dataset<Row> input = readInput(spark, job);
+        PromptPlan.Plan built = PromptPlan.build(input, job, currentOk(spark, layout, hadoopConf), model.fingerprint(),
+                job.overwrite());
+        checkConflicts(built.conflicts(), job, layout);
+        return new Prepared(job, model, layout, hadoopConf, built.rows());
+    }
 
-        Dataset<Row> rows = PromptPlan.build(input, job, okImages(spark, layout, hadoopConf))
-                .persist(StorageLevel.MEMORY_AND_DISK());
+    public static RunSummary run(SparkSession spark, JobConfig config, GeneratorFactory factory) {
+        Instant started = Instant.now();
+        Prepared prepared = prepare(spark, config, true);
+        JobConfig job = prepared.job();
+        ModelCheck model = prepared.model();
+        OutputLayout layout = prepared.layout();
+        Configuration hadoopConf = prepared.hadoopConf();
+        SparkContext sc = spark.sparkContext();
+        Dataset<Row> rows = prepared.rows().persist(StorageLevel.MEMORY_AND_DISK());
         Dataset<Row> plan = rows.filter(col(PromptPlan.TODO));
         JobMetrics metrics = JobMetrics.register(sc);
         Broadcast<SerializableConfiguration> conf = SerializableConfiguration.broadcast(sc, hadoopConf);
@@ -117,19 +137,28 @@ public final class JobRunner {
         int commits;
     }
 
-    /** Qualifies the output root and proves it writable (a probe object under runs/). */
-    private static OutputLayout prepareOutput(JobConfig job, Configuration hadoopConf) {
+    /**
+     * Qualifies the output root and, with {@code probe}, proves it writable (a probe object under runs/); without, it
+     * only checks that the root is a folder if it exists (a dry run writes nothing).
+     */
+    private static OutputLayout checkOutput(JobConfig job, Configuration hadoopConf, boolean probe) {
         Path root = new Path(job.output());
         try {
             FileSystem fs = root.getFileSystem(hadoopConf);
             OutputLayout layout = new OutputLayout(fs.makeQualified(root).toString());
+            if (!probe) {
+                if (fs.exists(root) && !fs.getFileStatus(root).isDirectory()) {
+                    throw new IOException(root + " is a file");
+                }
+                return layout;
+            }
             Path runs = new Path(layout.runs());
             if (!fs.mkdirs(runs)) {
                 throw new IOException("cannot create " + runs);
             }
-            Path probe = new Path(runs, "." + job.runId() + ".probe");
-            fs.create(probe, true).close();
-            fs.delete(probe, false);
+            Path probeFile = new Path(runs, "." + job.runId() + ".probe");
+            fs.create(probeFile, true).close();
+            fs.delete(probeFile, false);
             return layout;
         } catch (IOException | RuntimeException e) {
             throw new JobException("output " + job.output() + ": cannot write there (" + ErrorText.of(e) + ")", e);
@@ -149,12 +178,31 @@ public final class JobRunner {
         return input;
     }
 
-    /** (id, image_index) of every image an earlier run (or an earlier commit of this one) stored. */
-    private static Dataset<Row> okImages(SparkSession spark, OutputLayout layout, Configuration hadoopConf) {
+    /** Each image's current ok row in the output's manifest (none for a new output). */
+    private static Dataset<Row> currentOk(SparkSession spark, OutputLayout layout, Configuration hadoopConf) {
         Dataset<Row> manifest = exists(layout.manifest(), hadoopConf)
-                ? spark.read().schema(PromptPlan.RESUME_COLUMNS).parquet(layout.manifest())
-                : spark.createDataFrame(List.of(), org.apache.spark.sql.types.StructType.fromDDL(PromptPlan.RESUME_COLUMNS));
-        return manifest.filter(col("status").equalTo(ManifestSchema.OK)).select("id", "image_index");
+                ? spark.read().schema(PromptPlan.resumeSchema()).parquet(layout.manifest())
+                : spark.createDataFrame(List.of(), PromptPlan.resumeSchema());
+        return PromptPlan.currentOk(manifest);
+    }
+
+    /**
+     * Stops the run before the model is loaded when the output holds images of these rows made otherwise (another
+     * model, seed or setting), unless {@code overwrite} makes them again; says what differs either way.
+     */
+    private static void checkConflicts(Dataset<Row> conflicts, JobConfig job, OutputLayout layout) {
+        List<String> differences = PromptPlan.describe(conflicts);
+        if (differences.isEmpty()) {
+            return;
+        }
+        if (job.overwrite()) {
+            LOG.warn("run {}: overwrite=true: making again the images {} holds with other settings: {}", job.runId(),
+                    layout.root(), String.join("; ", differences));
+            return;
+        }
+        throw new JobException("output " + layout.root() + " already holds images of these rows made otherwise: "
+                + String.join("; ", differences) + ". Use the settings that made them to resume, another output, or "
+                + "--set overwrite=true to make them again with these settings");
     }
 
     private static RunSummary summarize(SparkSession spark, JobConfig job, OutputLayout layout, Instant started,
@@ -162,7 +210,7 @@ public final class JobRunner {
         Map<String, Long> counts = new HashMap<>();
         String partition = layout.manifestPartition(job.runId());
         if (exists(partition, spark.sparkContext().hadoopConfiguration())) {
-            for (Row r : spark.read().schema(PromptPlan.RESUME_COLUMNS).parquet(partition)
+            for (Row r : spark.read().schema(PromptPlan.resumeSchema()).parquet(partition)
                     .groupBy("status").count().collectAsList()) {
                 counts.put(r.getString(0), r.getLong(1));
             }

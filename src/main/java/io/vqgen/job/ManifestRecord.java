@@ -17,25 +17,29 @@ import java.util.List;
 record ManifestRecord(String id, Integer imageIndex, String prompt, Long seed, int[] tokens, Integer tokenHeight,
                       Integer tokenWidth, String imageUri, Integer width, Integer height, String model,
                       String modelFingerprint, String sampler, SamplingOptions sampling, String status, String error,
-                      Long elapsedMs, byte[] png) {
+                      Long elapsedMs, java.sql.Timestamp createdAt, byte[] png) {
 
     static ManifestRecord rejected(PlannedRow row, String model, String error) {
         return new ManifestRecord(row.id(), null, row.prompt(), null, null, null, null, null, null, null, model, null,
-                null, null, ManifestSchema.ERROR, error, null, null);
+                null, null, ManifestSchema.ERROR, error, null, now(), null);
     }
 
     static ManifestRecord failed(ImageTask task, String model, String fingerprint, String sampler, String error,
                                  long elapsedMs) {
         return new ManifestRecord(task.item().id(), task.index(), task.item().prompt(), task.seed(), null, null, null,
                 null, null, null, model, fingerprint, sampler, task.item().sampling(), ManifestSchema.ERROR, error,
-                elapsedMs, null);
+                elapsedMs, now(), null);
     }
 
     static ManifestRecord stored(ImageTask task, GeneratedImage image, String uri, String model, String fingerprint,
                                  String sampler, long elapsedMs, byte[] inlinePng) {
         return new ManifestRecord(task.item().id(), task.index(), task.item().prompt(), task.seed(), image.tokens(),
                 image.tokenHeight(), image.tokenWidth(), uri, image.width(), image.height(), model, fingerprint,
-                sampler, task.item().sampling(), ManifestSchema.OK, null, elapsedMs, inlinePng);
+                sampler, task.item().sampling(), ManifestSchema.OK, null, elapsedMs, now(), inlinePng);
+    }
+
+    private static java.sql.Timestamp now() {
+        return new java.sql.Timestamp(System.currentTimeMillis());
     }
 
     boolean ok() {
@@ -63,6 +67,7 @@ record ManifestRecord(String id, Integer imageIndex, String prompt, Long seed, i
         v.add(status);
         v.add(error);
         v.add(elapsedMs);
+        v.add(createdAt);
         if (inlineImages) {
             v.add(png);
         }

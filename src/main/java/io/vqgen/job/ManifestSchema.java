@@ -37,7 +37,8 @@ public final class ManifestSchema {
         }
         s = s.add("status", DataTypes.StringType, false)
                 .add("error", DataTypes.StringType)
-                .add("elapsed_ms", DataTypes.LongType);
+                .add("elapsed_ms", DataTypes.LongType)
+                .add(PromptPlan.CREATED_AT, DataTypes.TimestampType);
         return inlineImages ? s.add("image", DataTypes.BinaryType) : s;
     }
 

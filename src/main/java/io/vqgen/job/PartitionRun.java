@@ -8,7 +8,6 @@ import org.apache.spark.util.TaskCompletionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -146,8 +145,8 @@ final class PartitionRun implements Iterator<Row> {
                         + " (a CPU-only libtorch or no CUDA device): generating on cpu", partition,
                         device.assigned(), device.gpuCount());
             }
-            ImageGenerator generator = GeneratorCache.get(factory, Path.of(config.model()), device.used(),
-                    config.dtype());
+            ImageGenerator generator = GeneratorCache.get(factory, config.model(),
+                    () -> ExecutorModels.localFolder(config, hadoopConf), device.used(), config.dtype());
             runner = new BatchRunner(generator);
             sink = new ImageSink(layout, hadoopConf, generator, config.model(), config.inlineImages());
             writer = Executors.newSingleThreadExecutor(r -> {

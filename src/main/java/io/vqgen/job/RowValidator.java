@@ -5,6 +5,7 @@ import io.vqgen.pipeline.PipelineException;
 import io.vqgen.pipeline.SamplingOptions;
 
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.IntStream;
 
@@ -36,6 +37,11 @@ final class RowValidator {
         }
         if (row.id().isEmpty()) {
             return Verdict.rejected(idCol + " is empty");
+        }
+        if (row.badIdBytes() != null) {
+            return Verdict.rejected(idCol + " is not valid UTF-8 (bytes " + row.badIdBytes().toLowerCase(Locale.ROOT)
+                    + ", " + row.sourceFile() + " row " + row.sourceRow() + "): ids name images and seed them, so they "
+                    + "must be text");
         }
         if (row.duplicate()) {
             return Verdict.rejected("duplicate " + idCol + " '" + row.id() + "': only its first row in input order ("

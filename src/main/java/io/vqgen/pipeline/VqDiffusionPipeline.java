@@ -14,6 +14,8 @@ import io.vqgen.diffusion.Sampler;
 import io.vqgen.diffusion.Samplers;
 import io.vqgen.diffusion.SamplingPlan;
 import io.vqgen.diffusion.VqDiffusionScheduler;
+import io.vqgen.model.ClassTransformer;
+import io.vqgen.model.ClassTransformerConfig;
 import io.vqgen.model.ClipTextEncoder;
 import io.vqgen.model.Transformer2D;
 import io.vqgen.model.vq.VqModel;
@@ -48,7 +50,8 @@ public final class VqDiffusionPipeline implements AutoCloseable {
     private final NDManager manager;
     private final PipelineOptions options;
     private final ModelIdentity identity;
-    private final Transformer2D transformer;
+    private final Transformer2D transformer;           // text-to-image models, else null
+    private final ClassTransformer classTransformer;   // class-conditional models, else null
     private final VqModel vqvae;
     private final VqDiffusionScheduler scheduler;
     private final PromptConditioning prompts;
@@ -56,23 +59,47 @@ public final class VqDiffusionPipeline implements AutoCloseable {
 
     private VqDiffusionPipeline(NDManager manager, PipelineOptions options, ModelIdentity identity,
                                 ClipTokenizer tokenizer, ClipTextEncoder textEncoder, Transformer2D transformer,
-                                VqModel vqvae, VqDiffusionScheduler scheduler, NDArray learnedUnconditional) {
+                                ClassTransformer classTransformer, VqModel vqvae, VqDiffusionScheduler scheduler,
+                                NDArray learnedUnconditional) {
         this.manager = manager;
         this.options = options;
         this.identity = identity;
         this.textEncoder = textEncoder;
         this.transformer = transformer;
+        this.classTransformer = classTransformer;
         this.vqvae = vqvae;
         this.scheduler = scheduler;
-        this.prompts = new PromptConditioning(tokenizer, textEncoder, learnedUnconditional);
+        this.prompts = tokenizer == null ? null : new PromptConditioning(tokenizer, textEncoder, learnedUnconditional);
     }
 
-    /** Loads every component of a diffusers VQ-Diffusion folder and checks that they fit together. */
+    /**
+     * Loads every component of a diffusers VQ-Diffusion folder (or of a class-conditional folder converted from the
+     * research release: its transformer's config names {@value ClassTransformerConfig#CLASS_NAME}, and it has no
+     * text side) and checks that they fit together.
+     */
     public static VqDiffusionPipeline load(Path modelDir, PipelineOptions options) {
         ModelFolder folder = ModelFolder.open(modelDir);
         LoadOptions load = options.loadOptions();
         checkDeviceAvailable(load.device());
         NDManager manager = NDManager.newBaseManager(load.device());
+        ComponentConfig transformerConfig = folder.config(Transformer2D.COMPONENT);
+        if (ClassTransformerConfig.CLASS_NAME.equals(transformerConfig.declaredClass())) {
+            try {
+                ClassTransformer transformer = ClassTransformer.create(ClassTransformerConfig.from(transformerConfig),
+                        folder.weights(Transformer2D.COMPONENT, load), manager);
+                VqModel vqvae = VqModel.load(folder, load, manager);
+                VqDiffusionScheduler scheduler = VqDiffusionScheduler.fromConfig(folder.config("scheduler"));
+                checkClassConsistent(folder, transformer, vqvae, scheduler);
+                LOG.info("loaded {} on {} ({}): class-conditional, {} classes, {} codes, {}x{} tokens", folder.dir(),
+                        options.device(), options.dtype(), transformer.config().numClasses(),
+                        transformer.numVectorEmbeds() - 1, transformer.height(), transformer.width());
+                return new VqDiffusionPipeline(manager, options, ModelIdentity.of(folder.dir()), null, null, null,
+                        transformer, vqvae, scheduler, null);
+            } catch (RuntimeException e) {
+                manager.close();
+                throw e;
+            }
+        }
         try {
             ClipTokenizer tokenizer = ClipTokenizer.load(folder.componentDir("tokenizer"));
             ClipTextEncoder textEncoder = ClipTextEncoder.load(folder, load, manager);
@@ -86,7 +113,7 @@ public final class VqDiffusionPipeline implements AutoCloseable {
                     transformer.height() * vqvae.config().downsampleFactor(),
                     transformer.width() * vqvae.config().downsampleFactor());
             return new VqDiffusionPipeline(manager, options, ModelIdentity.of(folder.dir()), tokenizer, textEncoder,
-                    transformer, vqvae, scheduler, learned);
+                    transformer, null, vqvae, scheduler, learned);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -142,9 +169,10 @@ public final class VqDiffusionPipeline implements AutoCloseable {
             problems.add("scheduler num_vec_classes " + scheduler.numClasses() + " != transformer num_vector_embeds "
                     + classes);
         }
-        if (vqvae.config().numVqEmbeddings() < classes - 1) {
-            problems.add("vqvae num_vq_embeddings " + vqvae.config().numVqEmbeddings()
-                    + " < transformer num_vector_embeds - 1 (" + (classes - 1) + "): some tokens have no codebook entry");
+        if (vqvae.config().tokenCount() < classes - 1) {
+            problems.add("vqvae " + (vqvae.config().numTokens() != null ? "num_tokens " : "num_vq_embeddings ")
+                    + vqvae.config().tokenCount() + " < transformer num_vector_embeds - 1 (" + (classes - 1)
+                    + "): some tokens have no codebook entry");
         }
         Integer cross = transformer.crossAttentionDim();
         if (cross != null && cross != textEncoder.hiddenSize()) {
@@ -166,6 +194,37 @@ public final class VqDiffusionPipeline implements AutoCloseable {
         }
     }
 
+    private static void checkClassConsistent(ModelFolder folder, ClassTransformer transformer, VqModel vqvae,
+                                             VqDiffusionScheduler scheduler) {
+        List<String> problems = new ArrayList<>();
+        int classes = transformer.numVectorEmbeds();
+        if (scheduler.numClasses() != classes) {
+            problems.add("scheduler num_vec_classes " + scheduler.numClasses() + " != transformer num_vector_embeds "
+                    + classes);
+        }
+        if (vqvae.config().tokenCount() < classes - 1) {
+            problems.add("vqvae takes " + vqvae.config().tokenCount() + " token ids < transformer num_vector_embeds - 1 ("
+                    + (classes - 1) + ")");
+        }
+        if (transformer.config().numEmbedsAdaNorm() < scheduler.numTrainTimesteps()) {
+            problems.add("transformer num_embeds_ada_norm " + transformer.config().numEmbedsAdaNorm()
+                    + " < scheduler num_train_timesteps " + scheduler.numTrainTimesteps());
+        }
+        if (!problems.isEmpty()) {
+            throw new PipelineException(folder.dir() + ": components do not fit together: " + String.join("; ", problems));
+        }
+    }
+
+    /** Whether the model is conditioned on a class label (research ImageNet) rather than a prompt. */
+    public boolean classConditional() {
+        return classTransformer != null;
+    }
+
+    /** Labels a class-conditional model takes (0..n-1); 0 for a text-to-image model. */
+    public int numClasses() {
+        return classTransformer == null ? 0 : classTransformer.config().numClasses();
+    }
+
     public ModelIdentity identity() {
         return identity;
     }
@@ -175,24 +234,24 @@ public final class VqDiffusionPipeline implements AutoCloseable {
     }
 
     public int tokenHeight() {
-        return transformer.height();
+        return transformer != null ? transformer.height() : classTransformer.height();
     }
 
     public int tokenWidth() {
-        return transformer.width();
+        return transformer != null ? transformer.width() : classTransformer.width();
     }
 
     public int imageHeight() {
-        return transformer.height() * vqvae.config().downsampleFactor();
+        return tokenHeight() * vqvae.config().downsampleFactor();
     }
 
     public int imageWidth() {
-        return transformer.width() * vqvae.config().downsampleFactor();
+        return tokenWidth() * vqvae.config().downsampleFactor();
     }
 
     /** The mask class (num_vector_embeds - 1): allowed in initial token grids, never in outputs. */
     public int maskClass() {
-        return transformer.maskClass();
+        return (transformer != null ? transformer.numVectorEmbeds() : classTransformer.numVectorEmbeds()) - 1;
     }
 
     public int numTrainTimesteps() {
@@ -237,11 +296,18 @@ public final class VqDiffusionPipeline implements AutoCloseable {
         }
         try (NDManager scope = manager.newSubManager()) {
             long t0 = System.nanoTime();
-            NDArray conditional = prompts.conditional(scope, texts);
-            NDArray unconditional = sampling.usesGuidance() ? prompts.unconditional(scope, batch) : null;
+            DenoisingModel model;
+            if (classTransformer != null) {
+                long[] labels = images.stream().mapToLong(ImageRequest::classLabel).toArray();
+                model = new ClassGuidedTransformer(classTransformer, labels, sampling.guidanceScale(),
+                        sampling.usesGuidance());
+            } else {
+                NDArray conditional = prompts.conditional(scope, texts);
+                NDArray unconditional = sampling.usesGuidance() ? prompts.unconditional(scope, batch) : null;
+                model = new GuidedTransformer(transformer, conditional, unconditional,
+                        sampling.guidanceScale(), sampling.noise() == NoiseMode.REFERENCE);
+            }
             long t1 = System.nanoTime();
-            DenoisingModel model = new GuidedTransformer(transformer, conditional, unconditional,
-                    sampling.guidanceScale(), sampling.noise() == NoiseMode.REFERENCE);
             NDArray start = scope.create(initial);
             NDArray tokens;
             try (NoiseSource noise = sampling.noise() == NoiseMode.REFERENCE ? ReferenceNoise.open(seeds[0])
@@ -277,6 +343,20 @@ public final class VqDiffusionPipeline implements AutoCloseable {
     }
 
     private void validate(SamplingOptions s, List<ImageRequest> images) {
+        for (ImageRequest r : images) {
+            if (classTransformer != null && r.classLabel() == null) {
+                throw new PipelineException("this model is class-conditional: ask for a class label 0.."
+                        + (numClasses() - 1) + " (generate --class-label N), not a prompt");
+            }
+            if (classTransformer != null && r.classLabel() >= numClasses()) {
+                throw new PipelineException("class label " + r.classLabel() + " is outside 0.." + (numClasses() - 1)
+                        + " (the model's num_classes)");
+            }
+            if (classTransformer == null && r.classLabel() != null) {
+                throw new PipelineException("this model is text-to-image: give a prompt, not a class label ("
+                        + r.classLabel() + ")");
+            }
+        }
         if (s.steps() > scheduler.numTrainTimesteps()) {
             throw new PipelineException("steps " + s.steps() + " exceeds the model's num_train_timesteps "
                     + scheduler.numTrainTimesteps());

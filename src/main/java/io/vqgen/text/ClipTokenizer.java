@@ -19,6 +19,13 @@ import java.util.regex.Pattern;
  * ftfy 6.1.1): special tokens are cut out of the raw prompt; each remaining piece goes through ftfy's fix_text,
  * whitespace collapsing and lower-casing, CLIP's pre-tokenizer pattern and byte-level BPE; the ids are framed
  * by bos/eos, padded to {@link #maxLength()} and cut there. Thread-safe.
+ *
+ * <p>A folder converted from the research release ({@code "vqgen_text_convention": "vq-diffusion"} in
+ * tokenizer_config.json) tokenizes as the release's {@code clip.tokenize} with its {@code SimpleTokenizer}: the
+ * prompt is lower-cased, fixed by ftfy and then HTML-unescaped twice (entities ending in ';'; Python's
+ * {@code html.unescape} also decodes a few legacy entities written without one), and a prompt longer than
+ * {@link #maxLength()} keeps its first ids with eos as the last one. Padding is the folder's pad token (the
+ * conversion sets it to id 0, the release's {@code pad_value}).
  */
 public final class ClipTokenizer {
     private static final Logger LOG = LoggerFactory.getLogger(ClipTokenizer.class);
@@ -81,6 +88,13 @@ public final class ClipTokenizer {
     public int[] encodeForPipeline(String prompt) {
         int[] ids = encode(prompt);
         int n = maxLength();
+        if (ids.length > n && folder.researchText()) {
+            int[] cut = Arrays.copyOf(ids, n);
+            cut[n - 1] = eosId();
+            LOG.warn("The prompt was cut to {} tokens (its end kept), as the research release's tokenizer does: ['{}']",
+                    n, decode(Arrays.copyOfRange(ids, n - 1, ids.length - 1)));
+            return cut;
+        }
         if (ids.length > n) {
             LOG.warn("The following part of your input was truncated because CLIP can only handle sequences up to {}"
                     + " tokens: ['{}']", n, decode(Arrays.copyOfRange(ids, n, ids.length)));
@@ -125,7 +139,9 @@ public final class ClipTokenizer {
     /** The text BPE sees: ftfy's fix_text, whitespace runs collapsed to one space and trimmed, lower-cased. */
     public String normalize(String text) {
         requirePrompt(text);
-        String fixed = TextFixer.fixText(text);
+        String fixed = folder.researchText()
+                ? HtmlEntities.unescape(HtmlEntities.unescape(TextFixer.fixText(text.toLowerCase(Locale.ROOT))))
+                : TextFixer.fixText(text);
         String collapsed = PythonText.strip(WHITESPACE_RUN.matcher(fixed).replaceAll(" "));
         return collapsed.toLowerCase(Locale.ROOT);
     }

@@ -29,9 +29,15 @@ import java.util.Map;
  * @param pad padding token
  * @param noSplit every special token, cut out of the raw text before tokenization
  * @param maxLength model_max_length: ids per prompt the text encoder takes
+ * @param researchText tokenizer_config.json's vqgen key {@code "vqgen_text_convention": "vq-diffusion"}: the
+ *                     research release's text handling (see {@link ClipTokenizer}) instead of transformers'
  */
 record TokenizerFolder(Map<String, Integer> vocab, Map<String, Integer> mergeRanks, SpecialToken bos, SpecialToken eos,
-                       SpecialToken unk, SpecialToken pad, List<SpecialToken> noSplit, int maxLength) {
+                       SpecialToken unk, SpecialToken pad, List<SpecialToken> noSplit, int maxLength,
+                       boolean researchText) {
+    static final String TEXT_CONVENTION = "vqgen_text_convention";
+    static final String RESEARCH_CONVENTION = "vq-diffusion";
+
     static final String VOCAB = "vocab.json";
     static final String MERGES = "merges.txt";
     static final String CONFIG = "tokenizer_config.json";
@@ -92,7 +98,20 @@ record TokenizerFolder(Map<String, Integer> vocab, Map<String, Integer> mergeRan
             noSplit.add(token);
         }
         return new TokenizerFolder(vocab, ranks, byKey.get("bos_token"), byKey.get("eos_token"),
-                byKey.get("unk_token"), byKey.get("pad_token"), List.copyOf(noSplit), maxLength);
+                byKey.get("unk_token"), byKey.get("pad_token"), List.copyOf(noSplit), maxLength,
+                readConvention(configFile, config));
+    }
+
+    private static boolean readConvention(Path file, JsonNode config) {
+        JsonNode node = config.get(TEXT_CONVENTION);
+        if (node == null || node.isNull()) {
+            return false;
+        }
+        if (!node.isTextual() || !node.asText().equals(RESEARCH_CONVENTION)) {
+            throw new TextException(file + ": " + TEXT_CONVENTION + " must be \"" + RESEARCH_CONVENTION
+                    + "\" (the research release's text handling) or absent, got " + node);
+        }
+        return true;
     }
 
     /**

@@ -25,7 +25,10 @@ public final class ComponentConfig {
      * {@code VQDiffusionScheduler}, {@code LearnedClassifierFreeSamplingEmbeddings}) and transformers 4.30
      * ({@code CLIPTextConfig}, read for {@code CLIPTextModel}). null: an optional key ({@code Optional[...] = None});
      * a key that is not listed has no default. {@code mid_block_add_attention} and {@code force_upcast} are diffusers
-     * 0.25's (0.24 ignores them; their defaults keep 0.24's behaviour).
+     * 0.25's (0.24 ignores them; their defaults keep 0.24's behaviour). vqgen's own keys for the research release's
+     * models (README: the converted folder) default to diffusers' behaviour: VQModel's {@code quantizer} and
+     * {@code num_tokens}, the scheduler's {@code last_step}; {@code VQDiffusionClassTransformer} is vqgen's class,
+     * every key required but {@code position_grid} (the token grid when absent).
      */
     private static final String DEFAULTS = """
             {
@@ -43,7 +46,7 @@ public final class ComponentConfig {
                 "up_block_types": ["UpDecoderBlock2D"], "block_out_channels": [64], "layers_per_block": 1,
                 "act_fn": "silu", "latent_channels": 3, "sample_size": 32, "num_vq_embeddings": 256,
                 "norm_num_groups": 32, "vq_embed_dim": null, "scaling_factor": 0.18215, "norm_type": "group",
-                "mid_block_add_attention": true, "force_upcast": false
+                "mid_block_add_attention": true, "force_upcast": false, "quantizer": "nearest", "num_tokens": null
               },
               "CLIPTextModel": {
                 "vocab_size": 49408, "hidden_size": 512, "intermediate_size": 2048, "projection_dim": 512,
@@ -52,10 +55,13 @@ public final class ComponentConfig {
               },
               "VQDiffusionScheduler": {
                 "num_train_timesteps": 100, "alpha_cum_start": 0.99999, "alpha_cum_end": 0.000009,
-                "gamma_cum_start": 0.000009, "gamma_cum_end": 0.99999
+                "gamma_cum_start": 0.000009, "gamma_cum_end": 0.99999, "last_step": "prediction"
               },
               "LearnedClassifierFreeSamplingEmbeddings": {
                 "hidden_size": null, "length": null
+              },
+              "VQDiffusionClassTransformer": {
+                "position_grid": null
               }
             }
             """;
@@ -103,6 +109,12 @@ public final class ComponentConfig {
 
     public String source() {
         return source;
+    }
+
+    /** The class the file itself names ({@code _class_name}), or null when it names none. */
+    public String declaredClass() {
+        JsonNode declared = json.get("_class_name");
+        return declared == null || !declared.isTextual() ? null : declared.asText();
     }
 
     /** The file's content as it is, without defaults. */
@@ -167,6 +179,16 @@ public final class ComponentConfig {
         JsonNode v = required(key, "a string");
         if (!v.isTextual()) {
             throw invalid(key, "a string", v);
+        }
+        return v.asText();
+    }
+
+    /** One of the {@code allowed} strings. */
+    public String choice(String key, String... allowed) {
+        String expected = "one of '" + String.join("', '", allowed) + "'";
+        JsonNode v = required(key, expected);
+        if (!v.isTextual() || !List.of(allowed).contains(v.asText())) {
+            throw invalid(key, expected, v);
         }
         return v.asText();
     }

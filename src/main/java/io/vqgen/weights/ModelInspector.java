@@ -23,6 +23,9 @@ import java.util.TreeSet;
 public final class ModelInspector {
     private static final String PIPELINE = "VQDiffusionPipeline";
     private static final List<String> REQUIRED = List.of("transformer", "text_encoder", "tokenizer", "vqvae", "scheduler");
+    /** A class-conditional model converted from the research release has no text side. */
+    private static final List<String> REQUIRED_CLASS_CONDITIONAL = List.of("transformer", "vqvae", "scheduler");
+    private static final String CLASS_TRANSFORMER = "VQDiffusionClassTransformer";
 
     private final ModelFolder folder;
     private final String variant;
@@ -50,7 +53,9 @@ public final class ModelInspector {
             problems.add("model_index.json names pipeline '" + folder.pipelineClass() + "', expected " + PIPELINE);
         }
         Map<String, List<String>> listed = folder.components();
-        for (String name : REQUIRED) {
+        List<String> transformer = listed.getOrDefault("transformer", List.of());
+        boolean classConditional = transformer.size() == 2 && CLASS_TRANSFORMER.equals(transformer.get(1));
+        for (String name : classConditional ? REQUIRED_CLASS_CONDITIONAL : REQUIRED) {
             if (!listed.containsKey(name)) {
                 problems.add("model_index.json lists no '" + name + "' component");
             }
@@ -83,6 +88,7 @@ public final class ModelInspector {
         try {
             weights = switch (className) {
                 case "Transformer2DModel" -> transformer(name, dims);
+                case CLASS_TRANSFORMER -> classTransformer(name, dims);
                 case "CLIPTextModel" -> textEncoder(name, dims);
                 case "VQModel" -> vqModel(name, dims);
                 case "LearnedClassifierFreeSamplingEmbeddings" -> classifierFree(name, dims);
@@ -104,6 +110,25 @@ public final class ModelInspector {
         configs.put(className, c);
         names.put(className, name);
         return c;
+    }
+
+    private ModelReport.Weights classTransformer(String name, Map<String, String> dims) {
+        ComponentConfig c = config(name, CLASS_TRANSFORMER);
+        long k = c.integer("num_vector_embeds", 2);
+        long heads = c.integer("num_attention_heads", 1);
+        long headDim = c.integer("attention_head_dim", 1);
+        long layers = c.integer("num_layers", 1);
+        int classes = c.integer("num_classes", 1);
+        dims.put("classes", k + " (" + (k - 1) + " codes + mask)");
+        dims.put("layers", String.valueOf(layers));
+        dims.put("heads", heads + "×" + headDim);
+        dims.put("token grid", c.integer("height", 1) + "×" + c.integer("width", 1));
+        dims.put("image classes", classes + (c.integer("num_class_embeds", 1) > classes
+                ? " + a learned unconditional one" : " (unconditional: their mean embedding)"));
+        Read read = read(name);
+        expectShape(name, read.tensors(), "content_emb.emb.weight", k, heads * headDim);
+        expectLayers(name, read.tensors(), "blocks.", layers, "num_layers");
+        return summary(name, read, OptionalLong.of(ParameterCounts.classTransformer(c)));
     }
 
     private ModelReport.Weights transformer(String name, Map<String, String> dims) {

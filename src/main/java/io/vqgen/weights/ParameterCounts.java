@@ -95,7 +95,26 @@ final class ParameterCounts {
         decoder += layerNorm(channels[0]) + conv(channels[0], c.integer("out_channels", 1), 3);
 
         long quantizer = conv(latent, embedDim, 1) + c.integer("num_vq_embeddings", 1) * embedDim + conv(embedDim, latent, 1);
+        if (c.text("quantizer").equals("gumbel")) {
+            quantizer += conv(embedDim, c.integer("num_vq_embeddings", 1), 1); // quantize.proj
+        }
         return OptionalLong.of(encoder + quantizer + decoder);
+    }
+
+    /**
+     * vqgen's VQDiffusionClassTransformer (the research release's Condition2ImageTransformer): token and position
+     * embeddings; per block two AdaLayerNorms (timesteps, classes), self-attention with biases, two 3×3 convolutions;
+     * the output norm and projection.
+     */
+    static long classTransformer(ComponentConfig c) {
+        long k = c.integer("num_vector_embeds", 2);
+        long d = (long) c.integer("num_attention_heads", 1) * c.integer("attention_head_dim", 1);
+        int[] grid = c.isSet("position_grid") ? c.integers("position_grid", 1)
+                : new int[] {c.integer("height", 1), c.integer("width", 1)};
+        long hidden = c.integer("ff_mult", 1) * d;
+        long block = c.integer("num_embeds_ada_norm", 1) * d + linear(d, 2 * d) + c.integer("num_class_embeds", 1) * d
+                + linear(d, 2 * d) + attention(d, d, true) + conv(d, hidden, 3) + conv(hidden, d, 3);
+        return k * d + ((long) grid[0] + grid[1]) * d + c.integer("num_layers", 1) * block + layerNorm(d) + linear(d, k - 1);
     }
 
     /** LearnedClassifierFreeSamplingEmbeddings: length × hidden_size when learnable, none otherwise. */

@@ -12,6 +12,8 @@ import java.util.SplittableRandom;
  * N(0, 1/fan_in) and classifier-free embeddings N(0, 1).
  */
 final class RandomWeights {
+    /** How a placeholder names its source: "(random, seed N)". */
+    static final String SOURCE = "(random, seed ";
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 << 20).order(ByteOrder.LITTLE_ENDIAN);
 
     private final long seed;
@@ -31,7 +33,7 @@ final class RandomWeights {
         long bytes = Math.multiplyExact(RawTensor.elementCount(shape), 4L);
         ByteBuffer data = bytes <= ZEROS.capacity() ? ZEROS.duplicate().limit((int) bytes)
                 : ByteBuffer.allocateDirect(Math.toIntExact(bytes));
-        return new RawTensor(name, StorageType.F32, shape, data, "(random, seed " + seed + ")");
+        return new RawTensor(name, StorageType.F32, shape, data, SOURCE + seed + ")");
     }
 
     /** The seeded float32 values of a tensor, little-endian. */

@@ -49,13 +49,21 @@ public final class StateDict {
         return new StateDict(component, Map.of(), options, new RandomWeights(seed, component));
     }
 
+    /**
+     * As {@link #synthesizing(String, long, LoadOptions)}, with some tensors given rather than invented (e.g. the
+     * integer code mapping of a VQ-VAE, which random values would not make valid); they are written as given.
+     */
+    public static StateDict synthesizing(String component, long seed, LoadOptions options, Map<String, RawTensor> given) {
+        return new StateDict(component, given, options, new RandomWeights(seed, component));
+    }
+
     /** Writes the weights a synthesizing state dict recorded, with their seeded values, as one .safetensors file. */
     public void writeSynthesized(Path file) throws IOException {
         if (synthesizer == null) {
             throw new IllegalStateException(component + ": not a synthesizing state dict");
         }
-        SafetensorsWriter.write(file, tensors.values(), t -> synthesizer.values(t.name(), t.shape()),
-                Map.of("format", "pt"));
+        SafetensorsWriter.write(file, tensors.values(), t -> t.source().startsWith(RandomWeights.SOURCE)
+                ? synthesizer.values(t.name(), t.shape()) : t.data().duplicate().position(0), Map.of("format", "pt"));
     }
 
     public String component() {

@@ -58,20 +58,35 @@ public final class TorchBinFile implements TensorFile {
     }
 
     private static Map<String, RawTensor> read(Path path, FileChannel channel) throws IOException {
+        Parsed parsed = parse(path, channel, false);
+        return tensors(path, channel, parsed.root(), parsed.locations(), "");
+    }
+
+    /**
+     * The pickled object tree of a torch.save file and where each storage's bytes lie; no tensor bytes are read.
+     *
+     * @param classReferences let globals outside the allow-list stand as inert {@link TorchPickleResolver.ClassReference}s
+     *                        (training checkpoints key callback states by class); calling or building one is still refused
+     */
+    static Parsed parse(Path path, FileChannel channel, boolean classReferences) throws IOException {
         ByteBuffer magic = ByteBuffer.allocate(4);
         channel.read(magic, 0);
         byte[] m = magic.array();
         if (magic.position() == 4 && m[0] == 'P' && m[1] == 'K' && (m[2] == 3 || m[2] == 5)) {
-            return readZip(path, channel);
+            return readZip(path, channel, classReferences);
         }
         if (magic.position() >= 2 && (m[0] & 0xFF) == 0x80) {
-            return readLegacy(path, channel);
+            return readLegacy(path, channel, classReferences);
         }
         throw new WeightsException(path + ": not a PyTorch checkpoint (expected a zip archive written by torch.save, "
                 + "starting with 'PK', or a pickle)");
     }
 
-    private static Map<String, RawTensor> readZip(Path path, FileChannel channel) throws IOException {
+    /** A parsed torch.save file: its root object and the location of every storage it refers to. */
+    record Parsed(Object root, Map<String, Location> locations) {
+    }
+
+    private static Parsed readZip(Path path, FileChannel channel, boolean classReferences) throws IOException {
         StoredZip zip = StoredZip.read(path, channel);
         String prefix = archivePrefix(path, zip);
         StoredZip.Entry byteOrder = zip.entries().get(prefix + "byteorder");
@@ -83,14 +98,14 @@ public final class TorchBinFile implements TensorFile {
             }
         }
         ByteBuffer pickle = map(path, channel, zip.stored(prefix + "data.pkl", "the pickled state dict"));
-        TorchPickleResolver resolver = new TorchPickleResolver(path.toString(), false);
+        TorchPickleResolver resolver = new TorchPickleResolver(path.toString(), false, classReferences);
         Object root = new RestrictedUnpickler(path.toString(), pickle, resolver).load();
         Map<String, Location> locations = new LinkedHashMap<>();
         for (TorchTensorRef.Storage s : resolver.storages().values()) {
             StoredZip.Entry e = zip.stored(prefix + "data/" + s.key(), "bytes of storage '" + s.key() + "'");
             locations.put(s.key(), new Location(e.dataOffset(), e.size()));
         }
-        return tensors(path, channel, root, locations);
+        return new Parsed(root, locations);
     }
 
     /** The one top-level folder that holds data.pkl (torch names it after the file, e.g. "archive/"). */
@@ -109,11 +124,11 @@ public final class TorchBinFile implements TensorFile {
      * The pre-1.6 format: pickles of the magic number, protocol version and system info, the state dict, and
      * the list of storage keys; then each storage in that order as an int64 element count and its bytes.
      */
-    private static Map<String, RawTensor> readLegacy(Path path, FileChannel channel) throws IOException {
+    private static Parsed readLegacy(Path path, FileChannel channel, boolean classReferences) throws IOException {
         long size = channel.size();
         ByteBuffer head = channel.map(FileChannel.MapMode.READ_ONLY, 0, Math.min(size, Integer.MAX_VALUE));
         String source = path.toString();
-        TorchPickleResolver resolver = new TorchPickleResolver(source, true);
+        TorchPickleResolver resolver = new TorchPickleResolver(source, true, classReferences);
         Object magic = new RestrictedUnpickler(source, head, resolver).load();
         if (!LEGACY_MAGIC.equals(magic instanceof Long l ? BigInteger.valueOf(l) : magic)) {
             throw new WeightsException(path + ": not a PyTorch checkpoint: a pickle, but not one written by torch.save");
@@ -157,31 +172,44 @@ public final class TorchBinFile implements TensorFile {
                         + size + "-byte file");
             }
         }
-        return tensors(path, channel, root, locations);
+        return new Parsed(root, locations);
     }
 
     /** Where a storage's bytes lie in the file. */
-    private record Location(long offset, long bytes) {
+    record Location(long offset, long bytes) {
     }
 
-    private static Map<String, RawTensor> tensors(Path path, FileChannel channel, Object root,
-                                                  Map<String, Location> locations) throws IOException {
+    /**
+     * The tensors of a state dict (name → tensor) found at {@code where} ("" for the root, else e.g. "['model']"),
+     * each mapped from its storage.
+     */
+    static Map<String, RawTensor> tensors(Path path, FileChannel channel, Object root, Map<String, Location> locations,
+                                          String where) throws IOException {
+        String at = where.isEmpty() ? "" : " at " + where;
         if (!(root instanceof Map<?, ?> dict)) {
-            throw new WeightsException(path + ": expected a state dict (name → tensor), found "
-                    + (root == null ? "None" : root.getClass().getSimpleName()));
+            throw new WeightsException(path + ": expected a state dict (name → tensor)" + at + ", found "
+                    + typeName(root));
         }
         Map<String, RawTensor> out = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : dict.entrySet()) {
             if (!(e.getKey() instanceof String name) || !(e.getValue() instanceof TorchTensorRef t)) {
-                throw new WeightsException(path + ": expected a state dict (name → tensor), found entry '" + e.getKey()
-                        + "' holding " + (e.getValue() == null ? "None" : e.getValue().getClass().getSimpleName()));
+                throw new WeightsException(path + ": expected a state dict (name → tensor)" + at + ", found entry '"
+                        + e.getKey() + "' holding " + typeName(e.getValue()));
             }
             out.put(name, rawTensor(path, channel, name, t, locations.get(t.storage().key())));
         }
         return out;
     }
 
-    private static RawTensor rawTensor(Path path, FileChannel channel, String name, TorchTensorRef t, Location where)
+    /** What a pickled value is, for messages: None, a class reference by name, else its Java type. */
+    static String typeName(Object o) {
+        if (o == null) {
+            return "None";
+        }
+        return o instanceof TorchPickleResolver.ClassReference c ? "class " + c : o.getClass().getSimpleName();
+    }
+
+    static RawTensor rawTensor(Path path, FileChannel channel, String name, TorchTensorRef t, Location where)
             throws IOException {
         String what = path + ": tensor '" + name + "' (" + t + ")";
         if (where == null) {

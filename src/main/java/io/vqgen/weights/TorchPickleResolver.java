@@ -11,12 +11,30 @@ import java.util.Map;
 final class TorchPickleResolver implements RestrictedUnpickler.Resolver {
     private final String source;
     private final boolean legacyFormat;
+    private final boolean classReferences;
     private final Map<String, TorchTensorRef.Storage> storages = new LinkedHashMap<>();
 
-    /** @param legacyFormat storage ids carry a sixth element (view metadata) in the pre-1.6 format */
-    TorchPickleResolver(String source, boolean legacyFormat) {
+    /**
+     * A global outside the allow-list, named but never looked up, called or built: a training checkpoint may use a
+     * class as a dictionary key (PyTorch Lightning keys callback states by callback class). Only the reader of
+     * training checkpoints admits these, and only as inert names.
+     */
+    record ClassReference(String module, String name) {
+        @Override
+        public String toString() {
+            return module + "." + name;
+        }
+    }
+
+    /**
+     * @param legacyFormat    storage ids carry a sixth element (view metadata) in the pre-1.6 format
+     * @param classReferences globals outside the allow-list become {@link ClassReference}s instead of being refused;
+     *                        any call or BUILD on one is still refused
+     */
+    TorchPickleResolver(String source, boolean legacyFormat, boolean classReferences) {
         this.source = source;
         this.legacyFormat = legacyFormat;
+        this.classReferences = classReferences;
     }
 
     /** Every storage the pickle referred to, by key, in order of first use. */
@@ -27,6 +45,9 @@ final class TorchPickleResolver implements RestrictedUnpickler.Resolver {
     @Override
     public Object global(String module, String name) {
         TorchGlobal g = TorchGlobal.find(module, name);
+        if (g == null && classReferences) {
+            return new ClassReference(module, name);
+        }
         if (g == null) {
             throw new WeightsException(source + ": refused pickle global '" + module + "." + name
                     + "': a weights file may only name torch state-dict types (" + TorchGlobal.allowed()
@@ -37,6 +58,10 @@ final class TorchPickleResolver implements RestrictedUnpickler.Resolver {
 
     @Override
     public Object call(Object callable, List<Object> args) {
+        if (callable instanceof ClassReference c) {
+            throw new WeightsException(source + ": refused pickle call of '" + c + "': a checkpoint may only build "
+                    + "torch state-dict types (" + TorchGlobal.allowed() + "); code from a checkpoint is never run");
+        }
         if (!(callable instanceof TorchGlobal g)) {
             throw new WeightsException(source + ": pickle calls " + describe(callable) + ", which is not callable");
         }
@@ -142,6 +167,9 @@ final class TorchPickleResolver implements RestrictedUnpickler.Resolver {
     private static String describe(Object o) {
         if (o == null) {
             return "None";
+        }
+        if (o instanceof ClassReference c) {
+            return "class " + c;
         }
         String s = o instanceof TorchGlobal || o instanceof String || o instanceof Number ? o.toString()
                 : o.getClass().getSimpleName();

@@ -213,7 +213,7 @@ class GenerateCommandTest {
                 again.err());
         Result unknown = run("init-model", "--preset", "huge", "--out", tmp.resolve("h").toString());
         assertEquals(2, unknown.code());
-        assertEquals("vqgen init-model: unknown preset 'huge' (expected tiny, bench or ithq)", unknown.err().strip());
+        assertEquals("vqgen init-model: unknown preset 'huge' (expected tiny, bench, ithq, coco, cub or imagenet)", unknown.err().strip());
         Result noTokenizer = run("init-model", "--preset", "bench", "--out", tmp.resolve("b").toString());
         assertEquals(2, noTokenizer.code());
         assertTrue(noTokenizer.err().contains("needs a CLIP tokenizer folder"), noTokenizer.err());

@@ -1,14 +1,11 @@
 package io.vqgen.cli;
 
+import io.vqgen.LocalS3;
 import io.vqgen.captions.CocoFiles;
 import io.vqgen.captions.PromptTables;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStoreContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,7 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,45 +22,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** prepare-captions writing to s3a:// on an in-process S3-compatible server (127.0.0.1), settings given with --conf. */
 class PrepareCaptionsS3Test {
-    private static final String ACCESS = "test-access";
-    private static final String SECRET = "test-secret";
     private static final String BUCKET = "prompts";
-
-    private static BlobStoreContext store;
-    private static S3Proxy s3;
+    private static LocalS3 s3;
 
     @TempDir
     java.nio.file.Path dir;
 
     @BeforeAll
     static void startS3() throws Exception {
-        store = ContextBuilder.newBuilder("transient").credentials("identity", "credential").build(BlobStoreContext.class);
-        store.getBlobStore().createContainerInLocation(null, BUCKET);
-        s3 = S3Proxy.builder().blobStore(store.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET)
-                .ignoreUnknownHeaders(true).build();
-        s3.start();
-        while (!"STARTED".equals(s3.getState())) {
-            Thread.sleep(10);
-        }
+        s3 = LocalS3.start(BUCKET);
     }
 
     @AfterAll
     static void stopS3() throws Exception {
-        s3.stop();
-        store.close();
+        s3.close();
     }
 
     private static Map<String, String> s3aSettings() {
-        return Map.of(
-                "fs.s3a.endpoint", "http://127.0.0.1:" + s3.getPort(),
-                "fs.s3a.endpoint.region", "us-east-1",
-                "fs.s3a.path.style.access", "true",
-                "fs.s3a.connection.ssl.enabled", "false",
-                "fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
-                "fs.s3a.access.key", ACCESS,
-                "fs.s3a.secret.key", SECRET,
-                "fs.s3a.impl.disable.cache", "true");
+        return s3.hadoopSettings();
     }
 
     @Test

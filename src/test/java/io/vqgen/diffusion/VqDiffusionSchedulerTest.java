@@ -244,7 +244,9 @@ class VqDiffusionSchedulerTest {
             "alpha_cum_end|1.5|key 'alpha_cum_end' must be a number in [0.0, 1.0], found 1.5",
             "gamma_cum_start|\"0\"|key 'gamma_cum_start' must be a number in [0.0, 1.0], found \"0\"",
             "gamma_cum_end|[1]|key 'gamma_cum_end' must be a number in [0.0, 1.0], found [1]",
-            "_class_name|\"DDPMScheduler\"|_class_name is \"DDPMScheduler\", expected 'VQDiffusionScheduler'"})
+            "_class_name|\"DDPMScheduler\"|_class_name is \"DDPMScheduler\", expected 'VQDiffusionScheduler'",
+            "last_step|\"posterior-ish\"|key 'last_step' must be one of 'prediction', 'posterior', found \"posterior-ish\"",
+            "last_step|true|key 'last_step' must be one of 'prediction', 'posterior', found true"})
     void rejectsBadConfigs(String key, String value, String message) throws IOException {
         ObjectNode c = new ObjectMapper().createObjectNode().put("num_vec_classes", 12);
         if (value.equals("REMOVE")) {

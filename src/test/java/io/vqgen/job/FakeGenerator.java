@@ -11,6 +11,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -52,8 +54,10 @@ public final class FakeGenerator implements ImageGenerator {
 
     private final ModelIdentity identity;
 
+    /** The model's identity is the folder's real fingerprint (as the pipeline's), so that resume can compare it. */
     FakeGenerator(String modelDir) {
-        this.identity = new ModelIdentity(modelDir, "sha256:fake-" + Integer.toHexString(modelDir.hashCode()));
+        this.identity = Files.isDirectory(Path.of(modelDir)) ? ModelIdentity.of(Path.of(modelDir))
+                : new ModelIdentity(modelDir, "sha256:no-folder");
     }
 
     static void reset() {

@@ -31,6 +31,8 @@ class GenerateJobCliTest {
     void setUp() throws IOException {
         JobTestSupport.spark();
         FakeGenerator.reset();
+        FakeGeneratorFactory.CREATED.set(0);
+        GeneratorCache.closeAll();
         Path model = JobTestSupport.model(tmp.resolve("model"));
         Path input = JobTestSupport.prompts(tmp.resolve("prompts.parquet"),
                 JobTestSupport.row("c1", "a cat"), JobTestSupport.row("c2", "a dog"));
@@ -102,11 +104,43 @@ class GenerateJobCliTest {
     }
 
     @Test
+    void aDryRunChecksEverythingPrintsThePlanAndWritesNothing() throws IOException {
+        Path output = tmp.resolve("dry");
+        Path input = JobTestSupport.prompts(tmp.resolve("dry.parquet"), JobTestSupport.row("d1", "a cat"),
+                "{\"id\": \"d2\", \"prompt\": \"two dogs\", \"num_images\": 3}", JobTestSupport.row("d3", ""));
+        Result r = main("run", jobFile.toString(), "--dry-run", "--set", "input=" + input, "--conf", "output=" + output,
+                "--set", "est_seconds_per_image=30", "--set", "partitions=2", "--set", "run_id=dry");
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals("dry run dry: every check passed; nothing was generated or written", lines.get(0));
+        assertEquals("input:    " + input + " (3 rows: 0 already done, 3 to do, of which 1 will be error rows)",
+                lines.get(1));
+        assertTrue(lines.get(4).startsWith("images:   4 to make, 0 already made, in 1 commit(s), 2 task(s) at a time"),
+                lines.get(4));
+        assertEquals("estimate: 0:01:00 (4 images x 30 s / 2 tasks)", lines.get(5));
+        assertTrue(Files.notExists(output), "nothing written");
+        assertTrue(FakeGenerator.CALLS.isEmpty() && FakeGeneratorFactory.CREATED.get() == 0, "no model loaded");
+
+        Result json = main("run", jobFile.toString(), "--dry-run", "--json", "--set", "input=" + input,
+                "--set", "output=" + output);
+        assertEquals(0, json.code(), json.err());
+        com.fasterxml.jackson.databind.JsonNode plan = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
+        assertEquals(4, plan.get("images_to_make").asLong());
+        assertEquals(1, plan.get("error_rows").asLong());
+        assertTrue(plan.get("estimated_seconds").isNull());
+
+        Result bad = main("run", jobFile.toString(), "--dry-run", "--set", "prompt_column=text");
+        assertEquals(2, bad.code(), "a dry run fails as the run would: " + bad.err());
+        Result jsonAlone = main("run", jobFile.toString(), "--json");
+        assertEquals(2, jsonAlone.code());
+    }
+
+    @Test
     void theSparkSubmitMainTakesTheSameArguments() {
         PrintWriter sink = new PrintWriter(new StringWriter(), true);
         StringWriter err = new StringWriter();
         assertEquals(2, GenerateJob.run(new String[] {}, sink, new PrintWriter(err, true)));
-        assertEquals("usage: GenerateJob JOBFILE [--set key=value ...]\n", err.toString());
+        assertEquals("usage: GenerateJob JOBFILE [--set key=value ...] [--dry-run [--json]]\n", err.toString());
         assertEquals(0, GenerateJob.run(new String[] {jobFile.toString(), "--set", "output=" + tmp.resolve("submit")},
                 sink, sink));
         assertTrue(Files.isRegularFile(tmp.resolve("submit/images/c1/0.png")));

@@ -108,10 +108,10 @@ class JobConfigTest {
     void everyBadSettingIsNamed() {
         assertEquals("job file j: missing required key 'model' (a diffusers VQ-Diffusion model folder with model_index.json)",
                 assertThrows(JobException.class, () -> JobConfig.of(Map.of("input", "i", "output", "o"), "job file j")).getMessage());
-        assertEquals("job file j: unknown key 'step' (known keys: input, output, model, id_column, prompt_column,"
-                + " num_images, steps, guidance_scale, truncation_rate, noise, infer_speed, prior_rule, prior_weight,"
-                + " run_seed, batch_size, partitions, rows_per_commit, device, dtype, inline_images, run_id, generator,"
-                + " and any spark.* key)", error("step", "3"));
+        assertEquals("job file j: unknown key 'step' (known keys: input, output, model, model_cache_dir, id_column,"
+                + " prompt_column, num_images, steps, guidance_scale, truncation_rate, noise, infer_speed, prior_rule,"
+                + " prior_weight, run_seed, batch_size, partitions, rows_per_commit, device, dtype, inline_images,"
+                + " overwrite, run_id, generator, and any spark.* key)", error("step", "3"));
         assertEquals("job file j: steps: 'many' is not a whole number (at least 1, at most the model's "
                 + "num_train_timesteps)", error("steps", "many"));
         assertEquals("job file j: steps 0 is out of range (at least 1, at most the model's num_train_timesteps)",

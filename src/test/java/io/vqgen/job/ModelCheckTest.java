@@ -1,5 +1,6 @@
 package io.vqgen.job;
 
+import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,11 +24,10 @@ class ModelCheckTest {
 
     @Test
     void readsTheTrainingStepsAndTheirDefault() throws IOException {
-        assertEquals(250, ModelCheck.of(model("{\"num_vec_classes\": 12, \"num_train_timesteps\": 250}").toString())
-                .trainTimesteps());
-        assertEquals(100, ModelCheck.of(model("{\"num_vec_classes\": 12}").toString()).trainTimesteps(),
+        assertEquals(250, local(model("{\"num_vec_classes\": 12, \"num_train_timesteps\": 250}")).trainTimesteps());
+        assertEquals(100, local(model("{\"num_vec_classes\": 12}")).trainTimesteps(),
                 "absent: diffusers' default, as generate uses it");
-        assertEquals(100, ModelCheck.of(model("{\"num_train_timesteps\": null}").toString()).trainTimesteps());
+        assertEquals(100, local(model("{\"num_train_timesteps\": null}")).trainTimesteps());
     }
 
     @Test
@@ -43,6 +43,10 @@ class ModelCheckTest {
     }
 
     private static String refused(Path model) {
-        return assertThrows(JobException.class, () -> ModelCheck.of(model.toString())).getMessage();
+        return assertThrows(JobException.class, () -> ModelCheck.of(model.toString(), new Configuration())).getMessage();
+    }
+
+    private static ModelCheck local(Path model) {
+        return ModelCheck.of(model.toString(), new Configuration());
     }
 }

@@ -1,15 +1,10 @@
 package io.vqgen.job;
 
-import org.apache.hadoop.conf.Configuration;
+import io.vqgen.LocalS3;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStore;
-import org.jclouds.blobstore.BlobStoreContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,7 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,63 +30,35 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and written through Hadoop's S3A connector, configured only by the job's spark.hadoop.* keys.
  */
 class S3aJobTest {
-    private static final String SECRET = "s3cr3t-value";
-    private static BlobStoreContext blobs;
-    private static S3Proxy proxy;
+    private static final String SECRET = LocalS3.SECRET;
+    private static LocalS3 s3;
 
     @TempDir
     java.nio.file.Path tmp;
 
     @BeforeAll
     static void startServer() throws Exception {
-        blobs = ContextBuilder.newBuilder("transient").credentials("local", "local").build(BlobStoreContext.class);
-        BlobStore store = blobs.getBlobStore();
-        store.createContainerInLocation(null, "vqgen");
-        proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "test-access", SECRET)
-                // the AWS SDK sends checksum headers that s3proxy does not know
-                .ignoreUnknownHeaders(true).build();
-        proxy.start();
-        for (int i = 0; i < 100 && !"STARTED".equals(proxy.getState()); i++) {
-            Thread.sleep(50);
-        }
+        s3 = LocalS3.start("vqgen");
     }
 
     @AfterAll
     static void stopServer() throws Exception {
-        if (proxy != null) {
-            proxy.stop();
-        }
-        if (blobs != null) {
-            blobs.close();
-        }
-    }
-
-    private static String[] s3aSettings() {
-        return new String[] {
-                "spark.hadoop.fs.s3a.endpoint", "http://127.0.0.1:" + proxy.getPort(),
-                "spark.hadoop.fs.s3a.endpoint.region", "us-east-1",
-                "spark.hadoop.fs.s3a.path.style.access", "true",
-                "spark.hadoop.fs.s3a.connection.ssl.enabled", "false",
-                "spark.hadoop.fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
-                "spark.hadoop.fs.s3a.access.key", "test-access",
-                "spark.hadoop.fs.s3a.secret.key", SECRET};
+        s3.close();
     }
 
     private static String[] settings(String... more) {
-        List<String> all = new ArrayList<>(List.of(s3aSettings()));
+        List<String> all = new ArrayList<>();
+        s3.jobSettings().forEach((k, v) -> {
+            all.add(k);
+            all.add(v);
+        });
         all.addAll(List.of(more));
         return all.toArray(String[]::new);
     }
 
     @Test
     void readsPromptsFromAndWritesImagesManifestAndSummaryToS3a() throws Exception {
-        Configuration conf = new Configuration(JobTestSupport.spark().sparkContext().hadoopConfiguration());
-        String[] s3a = s3aSettings();
-        for (int i = 0; i < s3a.length; i += 2) {
-            conf.set(s3a[i].substring("spark.hadoop.".length()), s3a[i + 1]);
-        }
-        FileSystem fs = FileSystem.get(URI.create("s3a://vqgen/"), conf);
+        FileSystem fs = s3.fs();
         java.nio.file.Path local = JobTestSupport.prompts(tmp.resolve("prompts.parquet"),
                 row("s1", "a boat on a lake"), row("s/2", "a red kite"),
                 "{\"id\": \"s3\", \"prompt\": \"three views\", \"num_images\": 3}",

@@ -58,7 +58,7 @@ class ModelInitializerTest {
     void refusesBadRequests(@TempDir Path tmp) throws IOException {
         PipelineException preset = assertThrows(PipelineException.class,
                 () -> ModelInitializer.Preset.parse("huge"));
-        assertEquals("unknown preset 'huge' (expected tiny, bench or ithq)", preset.getMessage());
+        assertEquals("unknown preset 'huge' (expected tiny, bench, ithq, coco, cub or imagenet)", preset.getMessage());
         PipelineException tokenizer = assertThrows(PipelineException.class,
                 () -> ModelInitializer.fromPreset(ModelInitializer.Preset.BENCH, 0, tmp.resolve("b"), null));
         assertTrue(tokenizer.getMessage().contains("needs a CLIP tokenizer folder"), tokenizer.getMessage());

@@ -85,6 +85,26 @@ class ComponentConfigTest {
 
         assertEquals(3, config("{\"num_layers\": 3}").as("Transformer2DModel").integer("num_layers", 1),
                 "the file's value wins");
+
+        // vqgen's own keys for the research release's models default to diffusers' behaviour
+        assertEquals("nearest", vq.text("quantizer"));
+        assertNull(vq.optionalInteger("num_tokens", 1));
+        assertEquals("prediction", scheduler.choice("last_step", "prediction", "posterior"));
+        ComponentConfig classes = empty.as("VQDiffusionClassTransformer");
+        assertNull(classes.optionalInteger("position_grid", 1));
+        assertEquals("m/c/config.json: missing key 'num_classes' (expected an integer ≥ 1; VQDiffusionClassTransformer"
+                + " has no default for it)", refused(() -> classes.integer("num_classes", 1)));
+    }
+
+    @Test
+    void readsAChoiceAndTheDeclaredClass() throws IOException {
+        ComponentConfig c = config("{\"_class_name\": \"VQModel\", \"q\": \"gumbel\", \"n\": 3}");
+        assertEquals("VQModel", c.declaredClass());
+        assertNull(config("{}").declaredClass());
+        assertEquals("gumbel", c.choice("q", "nearest", "gumbel"));
+        assertEquals("m/c/config.json: key 'q' must be one of 'nearest', 'posterior', found \"gumbel\"",
+                refused(() -> c.choice("q", "nearest", "posterior")));
+        assertEquals("m/c/config.json: key 'n' must be one of 'a', 'b', found 3", refused(() -> c.choice("n", "a", "b")));
     }
 
     @Test

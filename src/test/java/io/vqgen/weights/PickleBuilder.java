@@ -82,6 +82,32 @@ final class PickleBuilder {
         return op('u');
     }
 
+    PickleBuilder setItem() {
+        return op('s');
+    }
+
+    PickleBuilder emptyList() {
+        return op(']');
+    }
+
+    PickleBuilder appends() {
+        return op('e');
+    }
+
+    PickleBuilder build() {
+        return op('b');
+    }
+
+    /** BINFLOAT: a big-endian float64. */
+    PickleBuilder binFloat(double v) {
+        op('G');
+        long bits = Double.doubleToLongBits(v);
+        for (int i = 7; i >= 0; i--) {
+            out.write((int) (bits >>> (8 * i)) & 0xFF);
+        }
+        return this;
+    }
+
     PickleBuilder persistentId() {
         return op('Q');
     }
@@ -108,9 +134,15 @@ final class PickleBuilder {
 
     /** _rebuild_tensor_v2((storage pid), offset, size, stride, False, OrderedDict()) as torch.save writes it. */
     PickleBuilder tensor(String storageClass, String key, long numel, long offset, long[] shape, long[] stride) {
+        return tensorAt("cpu", storageClass, key, numel, offset, shape, stride);
+    }
+
+    /** As {@link #tensor}, with the storage's location as torch.save records it (e.g. "cuda:0"). */
+    PickleBuilder tensorAt(String location, String storageClass, String key, long numel, long offset, long[] shape,
+                           long[] stride) {
         global("torch._utils", "_rebuild_tensor_v2");
         mark();
-        mark().str("storage").global("torch", storageClass).str(key).str("cpu").integer(numel).tuple().persistentId();
+        mark().str("storage").global("torch", storageClass).str(key).str(location).integer(numel).tuple().persistentId();
         integer(offset).longs(shape).longs(stride).newFalse();
         global("collections", "OrderedDict").emptyTuple().reduce();
         return tuple().reduce();

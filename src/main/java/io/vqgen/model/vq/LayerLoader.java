@@ -1,5 +1,6 @@
 package io.vqgen.model.vq;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.vqgen.model.layers.Attention;
@@ -7,6 +8,7 @@ import io.vqgen.model.layers.Linear;
 import io.vqgen.model.layers.Parameters;
 import io.vqgen.model.vq.VqConfig.NormType;
 import io.vqgen.weights.StateDict;
+import io.vqgen.weights.WeightsException;
 
 /**
  * Builds the VQ-VAE's blocks from weights addressed by their diffusers parameter names (every shape checked), on the
@@ -27,6 +29,20 @@ final class LayerLoader {
 
     DataType dtype() {
         return p.floatType();
+    }
+
+    /** An int64 index table of {@code length} entries, each checked to lie in [0, bound). */
+    NDArray takeIndices(String name, long length, long bound) {
+        NDArray table = p.take(name, DataType.INT64, length);
+        if (length > 0) {
+            long min = table.min().getLong();
+            long max = table.max().getLong();
+            if (min < 0 || max >= bound) {
+                throw new WeightsException("vqvae: " + name + " holds values from " + min + " to " + max
+                        + ", expected 0.." + (bound - 1));
+            }
+        }
+        return table;
     }
 
     Conv conv(String name, long in, long out, int kernel, int stride, int padding) {

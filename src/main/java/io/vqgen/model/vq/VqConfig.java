@@ -21,12 +21,19 @@ import java.util.Locale;
  * @param downBlockTypes {@code DownEncoderBlock2D} or {@code AttnDownEncoderBlock2D}, one per block
  * @param upBlockTypes   {@code UpDecoderBlock2D} or {@code AttnUpDecoderBlock2D}, one per block (deepest first)
  * @param vqEmbedDim     codebook vector size ({@code vq_embed_dim}, defaults to {@code latent_channels})
+ * @param quantizer      vqgen key {@code quantizer}: how the encoder picks codes, {@code "nearest"} (diffusers'
+ *                       VectorQuantizer, the default) or {@code "gumbel"} (taming-transformers' GumbelQuantize: the
+ *                       largest logit of the 1×1 convolution {@code quantize.proj}; decoding is the same row lookup)
+ * @param numTokens      vqgen key {@code num_tokens}: when set, the token ids the VQ-VAE takes are 0..num_tokens-1,
+ *                       mapped to codebook rows by the int64 tensor {@code token_to_code} [num_tokens] and back by
+ *                       {@code code_to_token} [num_vq_embeddings] (the research release's shrunk codebooks, e.g. 2887
+ *                       of 8192 codes); null: token id = codebook row
  */
 public record VqConfig(int inChannels, int outChannels, List<String> downBlockTypes, List<String> upBlockTypes,
                        int[] blockOutChannels, int layersPerBlock,
                        Activation activation, int latentChannels, int numVqEmbeddings, int vqEmbedDim,
                        int normNumGroups, NormType normType, boolean midBlockAddAttention, boolean forceUpcast,
-                       int sampleSize, double scalingFactor) {
+                       int sampleSize, double scalingFactor, String quantizer, Integer numTokens) {
 
     /** The reference class whose config this is (and whose defaults absent keys take). */
     public static final String CLASS = "VQModel";
@@ -41,6 +48,8 @@ public record VqConfig(int inChannels, int outChannels, List<String> downBlockTy
     static final String ATTN_DOWN_BLOCK = "AttnDownEncoderBlock2D";
     static final String UP_BLOCK = "UpDecoderBlock2D";
     static final String ATTN_UP_BLOCK = "AttnUpDecoderBlock2D";
+    public static final String NEAREST = "nearest";
+    public static final String GUMBEL = "gumbel";
 
     public VqConfig {
         blockOutChannels = blockOutChannels.clone();
@@ -69,7 +78,9 @@ public record VqConfig(int inChannels, int outChannels, List<String> downBlockTy
                 c.flag("mid_block_add_attention"),
                 c.flag("force_upcast"),
                 c.integer("sample_size", 1),
-                c.number("scaling_factor", -Double.MAX_VALUE, Double.MAX_VALUE));
+                c.number("scaling_factor", -Double.MAX_VALUE, Double.MAX_VALUE),
+                c.text("quantizer"),
+                c.optionalInteger("num_tokens", 1));
         v.check(c.source());
         return v;
     }
@@ -114,7 +125,18 @@ public record VqConfig(int inChannels, int outChannels, List<String> downBlockTy
                     + " latent_channels = " + latentChannels + " channels, so vq_embed_dim (" + vqEmbedDim
                     + ") must equal it");
         }
+        if (!quantizer.equals(NEAREST) && !quantizer.equals(GUMBEL)) {
+            problems.add("quantizer '" + quantizer + "' is not supported (expected '" + NEAREST + "' or '" + GUMBEL + "')");
+        }
+        if (numTokens != null && (numTokens <= 0 || numTokens > numVqEmbeddings)) {
+            problems.add("num_tokens = " + numTokens + " must be in 1.." + numVqEmbeddings + " (num_vq_embeddings)");
+        }
         return problems;
+    }
+
+    /** How many token ids the VQ-VAE takes: {@code num_tokens} when the codebook is mapped, else its size. */
+    public int tokenCount() {
+        return numTokens != null ? numTokens : numVqEmbeddings;
     }
 
     /** How much smaller the latent grid is than the image: 2^(number of blocks - 1). */
@@ -163,7 +185,8 @@ public record VqConfig(int inChannels, int outChannels, List<String> downBlockTy
                 + activation + ", latent_channels=" + latentChannels + ", num_vq_embeddings=" + numVqEmbeddings
                 + ", vq_embed_dim=" + vqEmbedDim + ", norm_num_groups=" + normNumGroups + ", norm_type=" + normType
                 + ", mid_block_add_attention=" + midBlockAddAttention + ", force_upcast=" + forceUpcast
-                + ", sample_size=" + sampleSize + ", scaling_factor=" + scalingFactor + "]";
+                + ", sample_size=" + sampleSize + ", scaling_factor=" + scalingFactor + ", quantizer=" + quantizer
+                + ", num_tokens=" + numTokens + "]";
     }
 
     private static NormType normType(String source, String value) {

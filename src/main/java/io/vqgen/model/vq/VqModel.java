@@ -43,6 +43,9 @@ public final class VqModel implements AutoCloseable {
     private final VectorQuantizer quantizer;
     private final Conv postQuantConv;
     private final Decoder decoder;
+    private final Conv gumbelProjection; // quantize.proj for the Gumbel quantizer, else null
+    private final NDArray tokenToCode;   // int64 [num_tokens] when the codebook is mapped, else null
+    private final NDArray codeToToken;   // int64 [num_vq_embeddings] when the codebook is mapped, else null
 
     private VqModel(VqConfig config, NDManager manager, LayerLoader l) {
         this.config = config;
@@ -53,6 +56,15 @@ public final class VqModel implements AutoCloseable {
         this.quantizer = l.quantizer();
         this.postQuantConv = l.conv("post_quant_conv", config.vqEmbedDim(), config.latentChannels(), 1, 1, 0);
         this.decoder = Decoder.load(l, config);
+        this.gumbelProjection = config.quantizer().equals(VqConfig.GUMBEL)
+                ? l.conv("quantize.proj", config.vqEmbedDim(), config.numVqEmbeddings(), 1, 1, 0) : null;
+        if (config.numTokens() != null) {
+            this.tokenToCode = l.takeIndices("token_to_code", config.numTokens(), config.numVqEmbeddings());
+            this.codeToToken = l.takeIndices("code_to_token", config.numVqEmbeddings(), config.numTokens());
+        } else {
+            this.tokenToCode = null;
+            this.codeToToken = null;
+        }
     }
 
     /** Loads the {@value #COMPONENT} component of a diffusers pipeline folder. */
@@ -98,9 +110,10 @@ public final class VqModel implements AutoCloseable {
 
     /**
      * {@code quantize.get_codebook_entry(tokens, (B, h, w, vq_embed_dim))}: codebook rows viewed [B, h, w, C]
-     * and permuted to [B, C, h, w].
+     * and permuted to [B, C, h, w]. With a mapped codebook ({@code num_tokens}), token ids go through
+     * {@code token_to_code} first, as the research codecs' {@code decode} does.
      *
-     * @param tokens integer [B, h·w], row-major grids of codebook indices in [0, num_vq_embeddings)
+     * @param tokens integer [B, h·w], row-major grids of token ids in [0, {@link VqConfig#tokenCount()})
      * @return float32 [B, vq_embed_dim, h, w]
      */
     public NDArray codebookEntry(NDArray tokens, int h, int w) {
@@ -114,12 +127,15 @@ public final class VqModel implements AutoCloseable {
             if (s.get(0) > 0 && s.get(1) > 0) {
                 long min = idx.min().getLong();
                 long max = idx.max().getLong();
-                if (min < 0 || max >= quantizer.size()) {
-                    throw new ModelException("codebookEntry: token ids must be in [0, " + quantizer.size()
-                            + ") (num_vq_embeddings), found values from " + min + " to " + max);
+                if (min < 0 || max >= config.tokenCount()) {
+                    throw new ModelException("codebookEntry: token ids must be in [0, " + config.tokenCount()
+                            + ") (" + (tokenToCode == null ? "num_vq_embeddings" : "num_tokens") + "), found values from "
+                            + min + " to " + max);
                 }
             }
-            NDArray out = quantizer.lookup(idx.reshape(-1), scope.manager())
+            NDArray codes = tokenToCode == null ? idx.reshape(-1)
+                    : tokenToCode.get(scope.manager(), new NDIndex("{}", idx.reshape(-1)));
+            NDArray out = quantizer.lookup(codes, scope.manager())
                     .reshape(s.get(0), h, w, config.vqEmbedDim()).transpose(0, 3, 1, 2);
             return result(out, scope);
         }
@@ -164,8 +180,10 @@ public final class VqModel implements AutoCloseable {
     }
 
     /**
-     * The quantizer's codebook indices: for each position, the nearest codebook vector (squared Euclidean
-     * distance, computed in float32).
+     * The quantizer's token ids: for each position, the nearest codebook vector (squared Euclidean distance,
+     * computed in float32), or for the Gumbel quantizer the code of the largest {@code quantize.proj} logit (its
+     * noiseless choice: the research codec draws Gumbel noise even at inference); with a mapped codebook the code's
+     * token through {@code code_to_token}.
      *
      * @param latents [B, vq_embed_dim, h, w]
      * @return int64 [B, h·w], row-major
@@ -174,8 +192,13 @@ public final class VqModel implements AutoCloseable {
         requireMaps("quantize", latents, config.vqEmbedDim(), "vq_embed_dim");
         Shape s = latents.getShape();
         try (CallScope scope = new CallScope(manager, latents)) {
-            NDArray out = perImage(own(latents, DataType.FLOAT32), z -> quantizer.nearest(
-                    z.transpose(0, 2, 3, 1).reshape(-1, s.get(1))).reshape(1, s.get(2) * s.get(3)));
+            NDArray out = perImage(own(latents, gumbelProjection == null ? DataType.FLOAT32 : dtype), z -> {
+                NDArray codes = gumbelProjection == null
+                        ? quantizer.nearest(z.transpose(0, 2, 3, 1).reshape(-1, s.get(1)))
+                        : gumbelProjection.forward(z).toType(DataType.FLOAT32, false).argMax(1).reshape(-1);
+                NDArray tokens = codeToToken == null ? codes : codeToToken.get(new NDIndex("{}", codes));
+                return tokens.reshape(1, s.get(2) * s.get(3));
+            });
             return result(out, scope);
         }
     }

@@ -43,12 +43,15 @@ class VqModelLoadTest {
         assertEquals(5, TinyVq.read(json).vqEmbedDim(), "vq_embed_dim defaults to latent_channels");
     }
 
-    /** Every key absent: diffusers 0.24.0's VQModel() (one 64-channel block), plus 0.25's two flags at their defaults. */
+    /**
+     * Every key absent: diffusers 0.24.0's VQModel() (one 64-channel block), plus 0.25's two flags and vqgen's
+     * quantizer and num_tokens at their defaults (diffusers' behaviour).
+     */
     @Test
     void absentKeysTakeDiffusersDefaults() {
         VqConfig c = TinyVq.read(new ObjectMapper().createObjectNode());
         assertEquals(new VqConfig(3, 3, List.of("DownEncoderBlock2D"), List.of("UpDecoderBlock2D"), new int[] {64}, 1,
-                Activation.SILU, 3, 256, 3, 32, VqConfig.NormType.GROUP, true, false, 32, 0.18215), c);
+                Activation.SILU, 3, 256, 3, 32, VqConfig.NormType.GROUP, true, false, 32, 0.18215, VqConfig.NEAREST, null), c);
         ObjectNode swish = TinyVq.config();
         swish.put("act_fn", "Swish");
         assertEquals(Activation.SILU, TinyVq.read(swish).activation(), "act_fn is matched as diffusers lowercases it");
@@ -75,6 +78,10 @@ class VqModelLoadTest {
             "norm_type|7|WeightsException|key 'norm_type' must be a string, found 7",
             "scaling_factor|\"x\"|WeightsException|key 'scaling_factor' must be a number, found \"x\"",
             "force_upcast|\"yes\"|WeightsException|key 'force_upcast' must be true or false, found \"yes\"",
+            "num_tokens|0|WeightsException|key 'num_tokens' must be an integer ≥ 1, found 0",
+            "quantizer|4|WeightsException|key 'quantizer' must be a string, found 4",
+            "quantizer|\"lookup\"|ModelException|quantizer 'lookup' is not supported (expected 'nearest' or 'gumbel')",
+            "num_tokens|13|ModelException|num_tokens = 13 must be in 1..12 (num_vq_embeddings)",
             "norm_num_groups|24|ModelException|block_out_channels[0] = 32 is not divisible by norm_num_groups = 24 (group norm needs whole groups); block_out_channels[1] = 64 is not divisible by norm_num_groups = 24 (group norm needs whole groups)",
             "norm_type|\"layer\"|ModelException|norm_type 'layer' is not supported (expected 'group' or 'spatial')",
             "act_fn|\"tanh\"|ModelException|act_fn 'tanh' is not supported (expected silu, swish, mish, gelu or relu)",
@@ -102,7 +109,7 @@ class VqModelLoadTest {
         VqConfig c = TinyVq.read(TinyVq.config());
         VqConfig odd = new VqConfig(c.inChannels(), c.outChannels(), c.downBlockTypes(), c.upBlockTypes(),
                 c.blockOutChannels(), c.layersPerBlock(), c.activation(), c.latentChannels(), c.numVqEmbeddings(),
-                c.vqEmbedDim(), 5, c.normType(), true, false, 32, 1);
+                c.vqEmbedDim(), 5, c.normType(), true, false, 32, 1, VqConfig.NEAREST, null);
         try (NDManager m = NDManager.newBaseManager()) {
             ModelException e = assertThrows(ModelException.class,
                     () -> VqModel.create(odd, TinyVq.weights(TinyVq.tensors(), LoadOptions.cpuFloat32()), m));
