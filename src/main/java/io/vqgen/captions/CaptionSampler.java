@@ -14,6 +14,8 @@ import java.util.List;
  * first k rows of a sample of N are the sample of k with the same seed.
  */
 public final class CaptionSampler {
+    static final String IMAGE_ID = "image_id";
+
     private CaptionSampler() {
     }
 
@@ -37,6 +39,46 @@ public final class CaptionSampler {
             chosen.add(keyed.get(i).caption());
         }
         return table.withRows(chosen);
+    }
+
+    /**
+     * One caption per image: of the captions sharing an {@code image_id}, the one with the smallest key
+     * SHA-256(seed, id) (as {@link #sample} ranks them), in the table's order. MSCOCO has about five captions per
+     * image; the usual FID protocol draws 30,000 images with one caption each, which is this followed by
+     * {@link #sample}.
+     */
+    public static CaptionTable onePerImage(CaptionTable table, long seed) {
+        int column = -1;
+        for (int i = 0; i < table.columns().size(); i++) {
+            if (table.columns().get(i).name().equals(IMAGE_ID)) {
+                column = i;
+            }
+        }
+        if (column < 0) {
+            throw new CaptionsException("--one-per-image needs an '" + IMAGE_ID + "' column to group captions by "
+                    + "image (MSCOCO annotations have one: --format coco); this source has "
+                    + (table.columns().isEmpty() ? "no extra columns" : "columns " + table.columns().stream()
+                    .map(Column::name).toList()));
+        }
+        MessageDigest sha = sha256();
+        java.util.Map<Object, Caption> best = new java.util.HashMap<>();
+        java.util.Map<Object, Long> bestKey = new java.util.HashMap<>();
+        for (Caption c : table.rows()) {
+            Object image = c.extras().get(column);
+            if (image == null) {
+                throw new CaptionsException("caption '" + c.id() + "' has no " + IMAGE_ID + " (--one-per-image needs one "
+                        + "on every caption)");
+            }
+            long key = key(sha, seed, c.id());
+            Long known = bestKey.get(image);
+            if (known == null || key < known || key == known && c.id().compareTo(best.get(image).id()) < 0) {
+                bestKey.put(image, key);
+                best.put(image, c);
+            }
+        }
+        java.util.Set<Caption> keep = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        keep.addAll(best.values());
+        return table.withRows(table.rows().stream().filter(keep::contains).toList());
     }
 
     /** The first 8 bytes of SHA-256(seed as 8 big-endian bytes ‖ id as UTF-8), compared as a signed long. */

@@ -49,7 +49,7 @@ public final class JsonlCaptionsReader implements CaptionReader {
         List<String> firstFields = new ArrayList<>();
         lines.get(0).object().fieldNames().forEachRemaining(firstFields::add);
         ColumnChoice choice = ColumnChoice.resolve(file, firstFields, idField, textField);
-        List<Column> columns = extraColumns(lines, choice);
+        List<Column> columns = extraColumns(file, lines, choice);
 
         CaptionTable.Builder rows = new CaptionTable.Builder(file.toString());
         for (Line line : lines) {
@@ -97,11 +97,15 @@ public final class JsonlCaptionsReader implements CaptionReader {
     }
 
     /** Every field other than id and caption, in order of first appearance, typed over all lines. */
-    private static List<Column> extraColumns(List<Line> lines, ColumnChoice choice) {
+    private static List<Column> extraColumns(Path file, List<Line> lines, ColumnChoice choice) {
         Map<String, ColumnType> types = new LinkedHashMap<>();
         for (Line line : lines) {
             line.object().fields().forEachRemaining(f -> {
                 if (choice.isExtra(f.getKey())) {
+                    if (f.getKey().isEmpty()) {
+                        throw new CaptionsException(file + ": line " + line.number()
+                                + ": a field with an empty name (every field becomes a column and needs a name)");
+                    }
                     types.put(f.getKey(), widen(types.get(f.getKey()), typeOf(f.getValue())));
                 }
             });

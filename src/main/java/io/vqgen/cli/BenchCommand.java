@@ -2,6 +2,7 @@ package io.vqgen.cli;
 
 import io.vqgen.pipeline.GenerationSetting;
 import io.vqgen.pipeline.ImageRequest;
+import io.vqgen.pipeline.NoiseMode;
 import io.vqgen.pipeline.ProgressListener;
 import io.vqgen.pipeline.SamplingOptions;
 import io.vqgen.pipeline.VqDiffusionPipeline;
@@ -18,8 +19,12 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 /** {@code vqgen bench}: where the time goes, per batch size, and how much memory it takes. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -55,6 +60,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "libtorch intra-op threads (default: libtorch's choice).")
     Integer threads;
 
+    @Option(names = "--json", description = "Print the figures as one JSON document (after the runs) instead of a table.")
+    boolean json;
+
     @Mixin
     DeviceArguments device;
 
@@ -84,12 +92,21 @@ public final class BenchCommand implements Callable<Integer> {
         long seed = (Long) sampling.value(GenerationSetting.SEED);
         PrintWriter out = spec.commandLine().getOut();
         try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(model.localFolder(), device.toOptions())) {
-            out.printf("model %s, %dx%d tokens, device %s %s, threads %s, sampler %s, %d steps, guidance %s, "
-                            + "truncation %s, %s noise%n", model.model, pipeline.tokenHeight(), pipeline.tokenWidth(),
-                    device.device, device.dtype, threads == null ? "default" : threads, pipeline.sampler(options).name(),
-                    options.steps(), options.guidanceScale(), options.truncationRate(), options.noise().label());
-            out.println("batch  text_s  calls  per_call_s  denoise_s  decode_s  total_s  images/s  peak_rss_MiB  peak_heap_MiB");
+            Map<String, Object> settings = new LinkedHashMap<>();
+            for (GenerationSetting s : GenerationSetting.sampling()) {
+                Object v = options.get(s);
+                settings.put(s.key(), v instanceof NoiseMode mode ? mode.label() : v);
+            }
+            String sampler = pipeline.sampler(options).name();
+            if (!json) {
+                out.printf("model %s, %dx%d tokens, device %s %s, threads %s, sampler %s, %s%n", model.model,
+                        pipeline.tokenHeight(), pipeline.tokenWidth(), device.device, device.dtype,
+                        threads == null ? "default" : threads, sampler, settings.entrySet().stream()
+                                .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));
+                out.println("batch  text_s  calls  per_call_s  denoise_s  decode_s  total_s  images/s  peak_rss_MiB  peak_heap_MiB");
+            }
             run(pipeline, options.withSteps(Math.min(warmupSteps, options.steps())), seed, 1);
+            List<Map<String, Object>> rows = new ArrayList<>();
             for (int batch : batchSizes) {
                 Measure[] measures = new Measure[runs];
                 for (int r = 0; r < runs; r++) {
@@ -97,9 +114,43 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 java.util.Arrays.sort(measures, java.util.Comparator.comparingDouble(Measure::total));
                 Measure m = measures[runs / 2];
-                out.printf("%5d  %6.3f  %5d  %10.4f  %9.3f  %8.3f  %7.3f  %8.3f  %12d  %13d%n", batch, m.text, m.calls,
-                        m.denoise / m.calls, m.denoise, m.decode, m.total, batch / m.total, peakRssMiB(), peakHeapMiB());
-                out.flush();
+                long rss = peakRssMiB();
+                long heap = peakHeapMiB();
+                if (json) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("batch", batch);
+                    row.put("text_s", m.text);
+                    row.put("calls", m.calls);
+                    row.put("per_call_s", m.denoise / m.calls);
+                    row.put("denoise_s", m.denoise);
+                    row.put("decode_s", m.decode);
+                    row.put("total_s", m.total);
+                    row.put("images_per_s", batch / m.total);
+                    row.put("peak_rss_mib", rss);
+                    row.put("peak_heap_mib", heap);
+                    rows.add(row);
+                } else {
+                    out.printf("%5d  %6.3f  %5d  %10.4f  %9.3f  %8.3f  %7.3f  %8.3f  %12d  %13d%n", batch, m.text,
+                            m.calls, m.denoise / m.calls, m.denoise, m.decode, m.total, batch / m.total, rss, heap);
+                    out.flush();
+                }
+            }
+            if (json) {
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("model", model.model);
+                doc.put("token_height", pipeline.tokenHeight());
+                doc.put("token_width", pipeline.tokenWidth());
+                doc.put("device", device.device);
+                doc.put("dtype", device.dtype);
+                doc.put("threads", threads);
+                doc.put("prompt", prompt);
+                doc.put("seed", seed);
+                doc.put("sampler", sampler);
+                doc.put("settings", settings);
+                doc.put("runs", runs);
+                doc.put("warmup_steps", warmupSteps);
+                doc.put("results", rows);
+                JsonOutput.print(out, doc);
             }
         }
         return 0;

@@ -2,9 +2,11 @@ package io.vqgen.cli;
 
 import io.vqgen.pipeline.GeneratedImage;
 import io.vqgen.pipeline.GenerationSetting;
+import io.vqgen.pipeline.ImageProvenance;
 import io.vqgen.pipeline.ImageRequest;
 import io.vqgen.pipeline.NoiseMode;
 import io.vqgen.pipeline.PngEncoder;
+import io.vqgen.pipeline.PngText;
 import io.vqgen.pipeline.SamplingOptions;
 import io.vqgen.pipeline.VqDiffusionPipeline;
 import io.vqgen.weights.Npy;
@@ -14,22 +16,28 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code vqgen generate}: prompts in, one PNG per image and the token grids out. */
+/** {@code vqgen generate}: prompts in, one PNG per image, the token grids and metadata.jsonl out. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {"Generate images for one or more prompts (or, with a class-conditional model such as the research "
                 + "release's ImageNet model, class labels) with a VQ-Diffusion model folder.",
-            "Writes OUT/<i>.png (prompt order, then image order, as diffusers orders its batch) and OUT/tokens.npy "
-                    + "(int64 [images, height*width], row-major).",
-            "With --noise per-image, image i uses seed N+i, so any image can be made again alone with --seed N+i."})
+            "Writes OUT/<i>.png (prompt order, then image order, as diffusers orders its batch; prompt, seed, model "
+                    + "and settings in PNG text chunks), OUT/tokens.npy (int64 [images, height*width], row-major) and "
+                    + "OUT/metadata.jsonl (one line per image: file_name, prompt, seed, model, sampler, settings; the "
+                    + "Hugging Face imagefolder layout).",
+            "With --noise per-image, image i uses seed N+i, so any image can be made again alone with --seed N+i.",
+            "Progress goes to stderr: a bar on a terminal, one line per batch otherwise."})
 public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelArguments model;
@@ -41,6 +49,16 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "A class label of a class-conditional model, e.g. an ImageNet class 0..999 (repeatable; "
                     + "instead of --prompt).")
     List<Integer> classLabels = new ArrayList<>();
+
+    @Option(names = "--prompts-file", paramLabel = "FILE",
+            description = "Prompts, one per line: plain text, or JSON lines {\"prompt\": ..., \"seed\": N, \"id\": ...} "
+                    + "(seed and id optional). Taken after any --prompt.")
+    Path promptsFile;
+
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "0",
+            description = "Images per generation call; 0 = all in one call (default: ${DEFAULT-VALUE}). With "
+                    + "--noise reference an image depends on its batch, so this changes the images.")
+    int batchSize;
 
     @Option(names = "--latents", paramLabel = "FILE.npy",
             description = "Initial token grids: an integer array [images, height*width]; the mask class "
@@ -67,49 +85,88 @@ public final class GenerateCommand implements Callable<Integer> {
         SamplingOptions options = sampling.options();
         long seed = (Long) sampling.value(GenerationSetting.SEED);
         int imagesPerPrompt = (Integer) sampling.value(GenerationSetting.NUM_IMAGES);
-        if (prompts.isEmpty() == classLabels.isEmpty()) {
-            throw new UserError("give either --prompt (text-to-image models) or --class-label (class-conditional "
-                    + "models), at least one, not both");
+        if (batchSize < 0) {
+            throw new UserError("--batch-size must be 0 (one call) or more, got " + batchSize);
         }
-        int conditions = prompts.isEmpty() ? classLabels.size() : prompts.size();
+        List<PromptLines.Line> lines = new ArrayList<>();
+        prompts.forEach(p -> lines.add(new PromptLines.Line(p, null, null)));
+        if (promptsFile != null) {
+            lines.addAll(PromptLines.read(promptsFile));
+        }
+        if (lines.isEmpty() == classLabels.isEmpty()) {
+            throw new UserError("give either prompts (--prompt TEXT or --prompts-file FILE, text-to-image models) or "
+                    + "--class-label N (class-conditional models), at least one, not both");
+        }
+        int conditions = lines.isEmpty() ? classLabels.size() : lines.size();
         int count = conditions * imagesPerPrompt;
-        if (options.noise() == NoiseMode.PER_IMAGE && seed > Long.MAX_VALUE - (count - 1)) {
-            throw new UserError("--seed " + seed + " is too large for " + count + " images (image i uses seed + i)");
-        }
         long[][] initial = latents == null ? null : readLatents(latents, count);
         List<ImageRequest> images = new ArrayList<>(count);
+        List<String> ids = new ArrayList<>(count);
         for (int p = 0; p < conditions; p++) {
+            PromptLines.Line line = lines.isEmpty() ? null : lines.get(p);
+            Long own = line == null ? null : line.seed();
             for (int i = 0; i < imagesPerPrompt; i++) {
                 int index = p * imagesPerPrompt + i;
-                long imageSeed = options.noise() == NoiseMode.PER_IMAGE ? seed + index : seed;
+                long base = own != null ? own : seed;
+                int offset = own != null ? i : index;
+                if (options.noise() == NoiseMode.PER_IMAGE && base > Long.MAX_VALUE - offset) {
+                    throw new UserError("seed " + base + " is too large for " + count + " images (image i uses seed + i)");
+                }
+                long imageSeed = options.noise() == NoiseMode.PER_IMAGE ? base + offset : base;
                 long[] start = initial == null ? null : initial[index];
-                images.add(prompts.isEmpty() ? ImageRequest.forClass(classLabels.get(p), imageSeed, start)
-                        : new ImageRequest(prompts.get(p), imageSeed, start));
+                images.add(line == null ? ImageRequest.forClass(classLabels.get(p), imageSeed, start)
+                        : new ImageRequest(line.prompt(), imageSeed, start));
+                ids.add(line == null ? null : line.id());
             }
         }
+        int batch = batchSize == 0 ? count : batchSize;
+        int batches = (count + batch - 1) / batch;
         Files.createDirectories(out);
         PrintWriter log = spec.commandLine().getOut();
-        try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(model.localFolder(), device.toOptions())) {
+        GenerateProgress progress = new GenerateProgress(spec.commandLine().getErr(), System.console() != null, count,
+                batches);
+        try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(model.localFolder(), device.toOptions());
+             BufferedWriter metadata = Files.newBufferedWriter(out.resolve("metadata.jsonl"), StandardCharsets.UTF_8)) {
             checkLatentsWidth(initial, pipeline);
+            String sampler = pipeline.sampler(options).name();
             long start = System.nanoTime();
-            List<GeneratedImage> result = pipeline.generate(options, images);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            long[] tokens = new long[result.size() * pipeline.tokenHeight() * pipeline.tokenWidth()];
+            long[] tokens = new long[count * pipeline.tokenHeight() * pipeline.tokenWidth()];
             int k = 0;
-            for (int i = 0; i < result.size(); i++) {
-                GeneratedImage image = result.get(i);
-                Files.write(out.resolve(i + ".png"), PngEncoder.encode(image));
-                for (int t : image.tokens()) {
-                    tokens[k++] = t;
+            for (int from = 0; from < count; from += batch) {
+                progress.batchStarts();
+                List<GeneratedImage> result = pipeline.generate(options, images.subList(from, Math.min(count, from + batch)),
+                        progress);
+                for (int j = 0; j < result.size(); j++) {
+                    int i = from + j;
+                    GeneratedImage image = result.get(j);
+                    ImageProvenance provenance = new ImageProvenance(null, null, images.get(i).prompt(), image.seed(),
+                            pipeline.identity().path(), pipeline.identity().fingerprint(), sampler, options);
+                    String file = i + ".png";
+                    Files.write(out.resolve(file), PngText.insert(PngEncoder.encode(image), provenance.pngText()));
+                    Map<String, Object> extra = new java.util.LinkedHashMap<>();
+                    if (ids.get(i) != null) {
+                        extra.put("id", ids.get(i));
+                    }
+                    if (images.get(i).classLabel() != null) {
+                        extra.put("class_label", images.get(i).classLabel());
+                    }
+                    extra.put("width", image.width());
+                    extra.put("height", image.height());
+                    metadata.write(provenance.json(Map.of("file_name", file), extra));
+                    metadata.newLine();
+                    for (int t : image.tokens()) {
+                        tokens[k++] = t;
+                    }
                 }
+                metadata.flush();
             }
+            double seconds = (System.nanoTime() - start) / 1e9;
             try (OutputStream file = Files.newOutputStream(out.resolve("tokens.npy"))) {
-                Npy.writeLongs(file, tokens, result.size(), (long) pipeline.tokenHeight() * pipeline.tokenWidth());
+                Npy.writeLongs(file, tokens, count, (long) pipeline.tokenHeight() * pipeline.tokenWidth());
             }
             log.printf("%d image(s) of %dx%d in %.2f s (%s sampler, %d steps, guidance %s, truncation %s, %s noise) -> %s%n",
-                    result.size(), pipeline.imageWidth(), pipeline.imageHeight(), seconds,
-                    pipeline.sampler(options).name(), options.steps(), options.guidanceScale(),
-                    options.truncationRate(), options.noise().label(), out.toAbsolutePath());
+                    count, pipeline.imageWidth(), pipeline.imageHeight(), seconds, sampler, options.steps(),
+                    options.guidanceScale(), options.truncationRate(), options.noise().label(), out.toAbsolutePath());
         }
         return 0;
     }

@@ -13,6 +13,8 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -32,6 +34,9 @@ public final class InspectModelCommand implements Callable<Integer> {
             description = "Weight variant to inspect, e.g. fp16 (reads diffusion_pytorch_model.fp16.safetensors).")
     private String variant;
 
+    @Option(names = "--json", description = "Print the report as one JSON document instead of text.")
+    private boolean json;
+
     @Spec
     private CommandSpec spec;
 
@@ -46,7 +51,11 @@ public final class InspectModelCommand implements Callable<Integer> {
             err.println("error: " + e.getMessage());
             return 2;
         }
-        print(report, out);
+        if (json) {
+            JsonOutput.print(out, toJson(report));
+        } else {
+            print(report, out);
+        }
         out.flush();
         if (!report.ok()) {
             int n = report.problems().size();
@@ -55,6 +64,44 @@ public final class InspectModelCommand implements Callable<Integer> {
             return 2;
         }
         return 0;
+    }
+
+    private static Map<String, Object> toJson(ModelReport report) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("dir", report.dir().toString());
+        doc.put("pipeline_class", report.pipelineClass());
+        doc.put("ok", report.ok());
+        List<Map<String, Object>> components = new ArrayList<>();
+        for (ModelReport.Component c : report.components()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", c.name());
+            m.put("library", c.library());
+            m.put("class", c.className());
+            m.put("present", c.present());
+            m.put("dimensions", c.dimensions());
+            if (c.weights() != null) {
+                ModelReport.Weights w = c.weights();
+                Map<String, Object> wm = new LinkedHashMap<>();
+                wm.put("index", w.files().sharded() ? w.files().index().toString() : null);
+                wm.put("files", w.files().files().stream().map(Path::toString).toList());
+                wm.put("bytes", w.files().bytes());
+                wm.put("tensors", w.tensors());
+                wm.put("parameters", w.parameters());
+                wm.put("expected_parameters", w.expectedParameters() >= 0 ? w.expectedParameters() : null);
+                wm.put("buffer_elements", w.bufferElements());
+                Map<String, Integer> dtypes = new LinkedHashMap<>();
+                w.dtypes().forEach((type, n) -> dtypes.put(type.toString(), n));
+                wm.put("dtypes", dtypes);
+                m.put("weights", wm);
+            } else {
+                m.put("weights", null);
+            }
+            components.add(m);
+        }
+        doc.put("components", components);
+        doc.put("notes", report.notes());
+        doc.put("problems", report.problems());
+        return doc;
     }
 
     private static void print(ModelReport report, PrintWriter out) {

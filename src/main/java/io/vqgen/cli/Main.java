@@ -2,6 +2,7 @@ package io.vqgen.cli;
 
 import io.vqgen.captions.CaptionsException;
 import io.vqgen.convert.ConversionException;
+import io.vqgen.eval.EvalException;
 import io.vqgen.job.JobException;
 import io.vqgen.model.ModelException;
 import io.vqgen.pipeline.PipelineException;
@@ -24,9 +25,9 @@ import java.io.PrintWriter;
  */
 @Command(name = "vqgen", mixinStandardHelpOptions = true, version = "vqgen 0.1.0",
         description = "VQ-Diffusion text-to-image generation as a batch job.",
-        subcommands = {RunCommand.class, GenerateCommand.class, InitModelCommand.class, InspectModelCommand.class,
-            BenchCommand.class, TokenizeCommand.class, PromptsCommand.class, PrepareCaptionsCommand.class,
-            ConvertOriginalCommand.class})
+        subcommands = {RunCommand.class, EvalCommand.class, GenerateCommand.class, InitModelCommand.class,
+            InspectModelCommand.class, BenchCommand.class, TokenizeCommand.class, PromptsCommand.class,
+            PrepareCaptionsCommand.class, ConvertOriginalCommand.class, GalleryCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_BAD_INPUT = 2;
@@ -89,7 +90,7 @@ public final class Main implements Runnable {
     static boolean isBadInput(Throwable e) {
         return e instanceof UserError || e instanceof TextException || e instanceof WeightsException
                 || e instanceof ModelException || e instanceof PipelineException || e instanceof JobException
-                || e instanceof CaptionsException || e instanceof ConversionException;
+                || e instanceof CaptionsException || e instanceof ConversionException || e instanceof EvalException;
     }
 
     private static String oneLine(String message) {

@@ -40,8 +40,14 @@ public final class PrepareCaptionsCommand implements Callable<Integer> {
             description = "Keep N captions drawn reproducibly (by seed and id, whatever the file order).")
     private Integer sample;
 
-    @Option(names = "--seed", paramLabel = "S", description = "Seed of the --sample draw (default: 0).")
+    @Option(names = "--seed", paramLabel = "S",
+            description = "Seed of the --sample draw and of --one-per-image's choice (default: 0).")
     private Long seed;
+
+    @Option(names = "--one-per-image",
+            description = "Keep one caption per image_id (chosen by seed and caption id), before --sample: the "
+                    + "usual FID protocol is --format coco --one-per-image --sample 30000.")
+    private boolean onePerImage;
 
     @Option(names = "--id-column", paramLabel = "NAME",
             description = "csv/jsonl: the id column (default: 'id' if present, else the record/line number).")
@@ -61,18 +67,25 @@ public final class PrepareCaptionsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (seed != null && sample == null) {
-            throw new CaptionsException("--seed applies to --sample; give --sample N too");
+        if (seed != null && sample == null && !onePerImage) {
+            throw new CaptionsException("--seed applies to --sample and --one-per-image; give --sample N or --one-per-image too");
         }
         long drawSeed = seed == null ? 0 : seed;
         CaptionTable table = format.reader(idColumn, textColumn).read(input);
         int total = table.size();
+        String how = "";
+        if (onePerImage) {
+            table = CaptionSampler.onePerImage(table, drawSeed);
+            how = " (one per image with seed " + drawSeed + ": " + table.size() + " images of " + total + " captions"
+                    + (sample != null ? ", then " + sample + " of them sampled" : "") + ")";
+        }
         if (sample != null) {
+            int from = table.size();
             table = CaptionSampler.sample(table, sample, drawSeed);
+            how = how.isEmpty() ? " (sampled with seed " + drawSeed + " from " + from + ")" : how;
         }
         Path written = new PromptTableWriter(HadoopSettings.of(conf)).write(table, output, overwrite);
-        spec.commandLine().getOut().println("wrote " + table.size() + " captions"
-                + (sample != null ? " (sampled with seed " + drawSeed + " from " + total + ")" : "") + " to " + written);
+        spec.commandLine().getOut().println("wrote " + table.size() + " captions" + how + " to " + written);
         return 0;
     }
 }

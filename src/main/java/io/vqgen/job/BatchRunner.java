@@ -51,7 +51,8 @@ final class BatchRunner {
 
     private List<Outcome> generate(SamplingOptions sampling, List<ImageTask> tasks, long start) {
         List<ImageRequest> requests = tasks.stream()
-                .map(t -> ImageRequest.of(t.item().prompt(), t.seed())).toList();
+                .map(t -> t.item().classLabel() != null ? ImageRequest.forClass(t.item().classLabel(), t.seed(), null)
+                        : ImageRequest.of(t.item().prompt(), t.seed())).toList();
         List<GeneratedImage> images;
         // The generator is shared by every task of this JVM; one batch at a time keeps its memory bounded.
         synchronized (generator) {

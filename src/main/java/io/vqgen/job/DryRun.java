@@ -54,7 +54,7 @@ public record DryRun(String runId, String input, String output, String model, St
         long todo = counts.isNullAt(1) ? 0 : counts.getLong(1);
         long made = counts.isNullAt(2) ? 0 : Math.max(0, counts.getLong(2));
         Tuple2<Long, Long> work = todo == 0 ? new Tuple2<>(0L, 0L) : rows.filter(col(PromptPlan.TODO))
-                .mapPartitions(new Validate(job, prepared.model().trainTimesteps()),
+                .mapPartitions(new Validate(job, prepared.model().limits()),
                         Encoders.tuple(Encoders.LONG(), Encoders.LONG()))
                 .reduce((ReduceFunction<Tuple2<Long, Long>>) (a, b) -> new Tuple2<>(a._1() + b._1(), a._2() + b._2()));
         int parallel = job.partitions() > 0 ? job.partitions() : spark.sparkContext().defaultParallelism();
@@ -65,10 +65,10 @@ public record DryRun(String runId, String input, String output, String model, St
     }
 
     /** Per partition of rows with work: (images to make, rows that will be error rows), as the tasks would judge. */
-    private record Validate(JobConfig config, int maxSteps) implements MapPartitionsFunction<Row, Tuple2<Long, Long>> {
+    private record Validate(JobConfig config, ModelLimits limits) implements MapPartitionsFunction<Row, Tuple2<Long, Long>> {
         @Override
         public Iterator<Tuple2<Long, Long>> call(Iterator<Row> rows) {
-            RowValidator validator = new RowValidator(config, maxSteps);
+            RowValidator validator = new RowValidator(config, limits);
             long images = 0;
             long errors = 0;
             while (rows.hasNext()) {

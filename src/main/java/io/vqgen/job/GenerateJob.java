@@ -9,8 +9,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The generation job's entry point, for {@code spark-submit --class io.vqgen.job.GenerateJob app.jar JOBFILE
@@ -30,34 +30,18 @@ public final class GenerateJob {
     }
 
     static int run(String[] args, PrintWriter out, PrintWriter err) {
-        List<String> overrides = new ArrayList<>();
-        String jobFile = null;
-        boolean dryRun = false;
-        boolean json = false;
-        for (int i = 0; i < args.length; i++) {
-            if ((args[i].equals("--set") || args[i].equals("--conf")) && i + 1 < args.length) {
-                overrides.add(args[++i]);
-            } else if (args[i].startsWith("--set=") || args[i].startsWith("--conf=")) {
-                overrides.add(args[i].substring(args[i].indexOf('=') + 1));
-            } else if (args[i].equals("--dry-run")) {
-                dryRun = true;
-            } else if (args[i].equals("--json")) {
-                json = true;
-            } else if (jobFile == null && !args[i].startsWith("-")) {
-                jobFile = args[i];
-            } else {
-                err.println("usage: " + USAGE + " (unexpected '" + args[i] + "')");
-                return 2;
-            }
-        }
-        if (jobFile == null || (json && !dryRun)) {
-            err.println("usage: " + USAGE);
+        JobFile.Arguments a = JobFile.Arguments.parse("GenerateJob", args, err, "--dry-run", "--json");
+        if (a == null) {
             return 2;
         }
-        return run(Path.of(jobFile), overrides, dryRun ? (json ? Mode.JSON_DRY_RUN : Mode.DRY_RUN) : Mode.RUN, out, err);
+        boolean dryRun = a.flags().contains("--dry-run");
+        if (a.flags().contains("--json") && !dryRun) {
+            err.println("usage: GenerateJob: --json goes with --dry-run");
+            return 2;
+        }
+        Mode mode = dryRun ? (a.flags().contains("--json") ? Mode.JSON_DRY_RUN : Mode.DRY_RUN) : Mode.RUN;
+        return run(a.jobFile(), a.overrides(), mode, out, err);
     }
-
-    private static final String USAGE = "GenerateJob JOBFILE [--set key=value ...] [--dry-run [--json]]";
 
     /** What to do with a job file. */
     public enum Mode {
@@ -126,14 +110,21 @@ public final class GenerateJob {
      * An existing session is reused as it is (only its runtime SQL settings can change).
      */
     static SparkSession session(JobConfig config, boolean quietLocalLogs) {
+        return session(config.sparkSettings(), "vqgen " + config.runId(), quietLocalLogs);
+    }
+
+    /** As {@link #session(JobConfig, boolean)} for any job's spark.* settings. */
+    static SparkSession session(Map<String, String> sparkSettings, String appName, boolean quietLocalLogs) {
         SparkConf conf = new SparkConf();
-        config.sparkSettings().forEach(conf::set);
+        sparkSettings.forEach(conf::set);
         boolean local = !conf.contains("spark.master");
         if (local) {
             conf.setMaster("local[*]");
+            // Spark's stage/task bar on a terminal, unless the job says otherwise; never in redirected logs
+            conf.setIfMissing("spark.ui.showConsoleProgress", String.valueOf(System.console() != null));
         }
         if (!conf.contains("spark.app.name")) {
-            conf.setAppName("vqgen " + config.runId());
+            conf.setAppName(appName);
         }
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         if (local && quietLocalLogs) {

@@ -1,10 +1,7 @@
 package io.vqgen.job;
 
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-
+import io.vqgen.pipeline.ImageProvenance;
+import io.vqgen.pipeline.PngText;
 import io.vqgen.pipeline.SamplingOptions;
 
 import java.io.IOException;
@@ -14,22 +11,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Encodes and stores a batch's images through Hadoop FileSystem (file://, s3a://, hdfs://, …) and turns every
- * outcome into its manifest record. An image always goes to the same object name, so a retried task or a
- * rerun overwrites rather than duplicates. A failed write becomes that image's error record.
+ * Encodes a batch's images as PNG, with their provenance in PNG text chunks (prompt, seed, model, sampler and every
+ * sampling setting, see {@link ImageProvenance}), stores them ({@link ImageStorage}: PNG objects or webdataset shards)
+ * and turns every outcome into its manifest record. A failed write becomes that image's error record.
  */
 final class ImageSink {
-    private final OutputLayout layout;
-    private final Configuration hadoopConf;
+    private final ImageStorage storage;
     private final ImageGenerator generator;
     private final String model;
     private final String fingerprint;
     private final boolean inline;
     private final Map<SamplingOptions, String> samplers = new HashMap<>();
 
-    ImageSink(OutputLayout layout, Configuration hadoopConf, ImageGenerator generator, String model, boolean inline) {
-        this.layout = layout;
-        this.hadoopConf = hadoopConf;
+    ImageSink(ImageStorage storage, ImageGenerator generator, String model, boolean inline) {
+        this.storage = storage;
         this.generator = generator;
         this.model = model;
         this.fingerprint = generator.identity().fingerprint();
@@ -49,20 +44,28 @@ final class ImageSink {
         return records;
     }
 
+    /** The task's input is done: close what the storage holds open (a shard), so that it can be committed. */
+    void finish() throws IOException {
+        storage.finish();
+    }
+
+    void abort() {
+        storage.abort();
+    }
+
     private ManifestRecord store(Outcome.Generated g) {
-        String uri = layout.image(g.task().item().id(), g.task().index());
+        ImageTask task = g.task();
+        ImageProvenance provenance = new ImageProvenance(task.item().id(), task.index(), task.item().prompt(),
+                task.seed(), model, fingerprint, sampler(task), task.item().sampling());
         try {
-            byte[] png = generator.encodePng(g.image());
-            Path path = new Path(uri);
-            FileSystem fs = path.getFileSystem(hadoopConf);
-            try (FSDataOutputStream out = fs.create(path, true)) {
-                out.write(png);
-            }
-            return ManifestRecord.stored(g.task(), g.image(), uri, model, fingerprint, sampler(g.task()), g.elapsedMs(),
-                    inline ? png : null);
+            byte[] png = PngText.insert(generator.encodePng(g.image()), provenance.pngText());
+            ImageStorage.Location at = storage.store(task, g.image(), provenance, png);
+            return ManifestRecord.stored(task, g.image(), at, png.length, model, fingerprint, sampler(task),
+                    g.elapsedMs(), inline ? png : null);
         } catch (IOException | RuntimeException e) {
-            return ManifestRecord.failed(g.task(), model, fingerprint, sampler(g.task()),
-                    "storing " + uri + " failed: " + ErrorText.of(e), g.elapsedMs());
+            return ManifestRecord.failed(task, model, fingerprint, sampler(task),
+                    "storing image " + task.index() + " of '" + task.item().id() + "' failed: " + ErrorText.of(e),
+                    g.elapsedMs());
         }
     }
 

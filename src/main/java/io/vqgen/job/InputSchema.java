@@ -34,16 +34,27 @@ final class InputSchema {
                 : "an integer type (tinyint, smallint, int or bigint)";
     }
 
-    static void check(StructType schema, JobConfig config, String input) {
+    /**
+     * @param classConditional the model draws class labels (a {@code class_label_column}, integer), not prompts
+     */
+    static void check(StructType schema, JobConfig config, String input, boolean classConditional) {
         String columns = Arrays.stream(schema.fields()).map(f -> f.name() + " " + f.dataType().simpleString())
                 .collect(Collectors.joining(", "));
         StructField id = required(schema, config.idColumn(), "id_column", "ids", input, columns);
         if (!(id.dataType() instanceof StringType || id.dataType() instanceof IntegralType)) {
             throw wrongType(input, id, "string (or an integer type)");
         }
-        StructField prompt = required(schema, config.promptColumn(), "prompt_column", "prompts", input, columns);
-        if (!(prompt.dataType() instanceof StringType)) {
-            throw wrongType(input, prompt, "string");
+        if (classConditional) {
+            StructField label = required(schema, config.classLabelColumn(), "class_label_column",
+                    "class labels of the class-conditional model", input, columns);
+            if (!(label.dataType() instanceof IntegralType)) {
+                throw wrongType(input, label, "an integer type (a class label)");
+            }
+        } else {
+            StructField prompt = required(schema, config.promptColumn(), "prompt_column", "prompts", input, columns);
+            if (!(prompt.dataType() instanceof StringType)) {
+                throw wrongType(input, prompt, "string");
+            }
         }
         for (StructField f : schema.fields()) {
             GenerationSetting setting = GenerationSetting.byKey(f.name());

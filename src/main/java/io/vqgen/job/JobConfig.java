@@ -1,29 +1,14 @@
 package io.vqgen.job;
 
 import io.vqgen.pipeline.GenerationSetting;
-import io.vqgen.pipeline.PipelineException;
-import io.vqgen.pipeline.PipelineOptions;
 import io.vqgen.pipeline.SamplingOptions;
 
-import java.io.IOException;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
-import java.util.TreeMap;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -38,7 +23,8 @@ public final class JobConfig implements Serializable {
     public static final String DEFAULT_GENERATOR = "io.vqgen.job.PipelineGeneratorFactory";
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final Pattern DEVICE = Pattern.compile("auto|cpu|gpu|gpu:\\d+");
-    private static final List<String> SECRET_MARKERS = List.of("secret", "password", "token", "access.key");
+    /** Shards close once they hold about this many bytes (webdataset's usual ~1 GB). */
+    static final long DEFAULT_SHARD_BYTES = 1_000_000_000L;
 
     /**
      * Every known key with its default ("" = required or generated). Order is the README's. The per-image settings
@@ -54,6 +40,7 @@ public final class JobConfig implements Serializable {
         d.put("model_cache_dir", "");
         d.put("id_column", "id");
         d.put("prompt_column", "prompt");
+        d.put("class_label_column", "class_label");
         for (GenerationSetting setting : GenerationSetting.values()) {
             if (setting.hasJobKey()) {
                 d.put(setting.key(), setting.defaultText());
@@ -66,6 +53,10 @@ public final class JobConfig implements Serializable {
         d.put("device", "auto");
         d.put("dtype", "float32");
         d.put("inline_images", "false");
+        d.put("output_format", "png");
+        d.put("shard_images", "0");
+        d.put("shard_bytes", String.valueOf(DEFAULT_SHARD_BYTES));
+        d.put("progress_seconds", "30");
         d.put("overwrite", "false");
         d.put("est_seconds_per_image", "0");
         d.put("run_id", "");
@@ -80,6 +71,7 @@ public final class JobConfig implements Serializable {
     private final String modelCacheDir;
     private final String idColumn;
     private final String promptColumn;
+    private final String classLabelColumn;
     private final int numImages;
     private final SamplingOptions sampling;
     private final long runSeed;
@@ -89,27 +81,26 @@ public final class JobConfig implements Serializable {
     private final String device;
     private final String dtype;
     private final boolean inlineImages;
+    private final OutputFormat outputFormat;
+    private final int shardImages;
+    private final long shardBytes;
+    private final int progressSeconds;
     private final boolean overwrite;
     private final double estSecondsPerImage;
     private final String runId;
     private final String generator;
 
     private JobConfig(Map<String, String> raw, String source) {
-        Map<String, String> s = new LinkedHashMap<>(DEFAULTS);
-        raw.forEach((k, v) -> {
-            if (!k.startsWith("spark.") && !DEFAULTS.containsKey(k)) {
-                throw new JobException(source + ": unknown key '" + k + "' (known keys: "
-                        + String.join(", ", DEFAULTS.keySet()) + ", and any spark.* key)");
-            }
-            s.put(k, v.strip());
-        });
-        Settings r = new Settings(s, source);
+        // eval.* keys belong to the evaluation of this run (vqgen eval on the same file, see EvalConfig)
+        Map<String, String> s = JobFile.merge(DEFAULTS, JobFile.without(EvalConfig.PREFIX, raw), source);
+        JobValues r = new JobValues(s, source);
         input = r.required("input", "the prompts Parquet table: a file, folder or glob");
         output = r.required("output", "the output root for images/, manifest/ and runs/");
         model = r.required("model", "a diffusers VQ-Diffusion model folder with model_index.json");
         modelCacheDir = s.get("model_cache_dir");
         idColumn = r.required("id_column", "the name of the id column");
         promptColumn = r.required("prompt_column", "the name of the prompt column");
+        classLabelColumn = r.required("class_label_column", "the name of the class label column (class models)");
         if (idColumn.equals(promptColumn)) {
             throw new JobException(source + ": id_column and prompt_column are both '" + idColumn + "'");
         }
@@ -126,11 +117,22 @@ public final class JobConfig implements Serializable {
         device = r.matching("device", DEVICE, "auto, cpu, gpu or gpu:N");
         dtype = r.dtype("dtype");
         inlineImages = Boolean.parseBoolean(r.matching("inline_images", Pattern.compile("true|false"), "true or false"));
+        outputFormat = OutputFormat.parse(r.matching("output_format", Pattern.compile("png|webdataset"),
+                "png or webdataset"));
+        shardImages = r.integer("shard_images", 0, Integer.MAX_VALUE);
+        progressSeconds = r.integer("progress_seconds", 0, 86_400);
+        shardBytes = r.parse("shard_bytes", v -> {
+            long n = Long.parseLong(v);
+            if (n < 1) {
+                throw new IllegalArgumentException("must be at least 1");
+            }
+            return n;
+        });
         overwrite = Boolean.parseBoolean(r.matching("overwrite", Pattern.compile("true|false"), "true or false"));
         estSecondsPerImage = r.nonNegative("est_seconds_per_image");
         generator = r.required("generator", "a GeneratorFactory class name");
         if (s.get("run_id").isEmpty()) {
-            s.put("run_id", newRunId());
+            s.put("run_id", JobFile.newRunId());
         }
         runId = r.matching("run_id", RUN_ID, "letters, digits, '.', '_' or '-', starting with a letter or digit, at most 100");
         settings = Collections.unmodifiableMap(s);
@@ -138,24 +140,7 @@ public final class JobConfig implements Serializable {
 
     /** Reads a job file, then applies {@code key=value} overrides in order. */
     public static JobConfig load(Path jobFile, List<String> overrides) {
-        Properties props = new Properties();
-        try (java.io.Reader in = Files.newBufferedReader(jobFile, StandardCharsets.UTF_8)) {
-            props.load(in);
-        } catch (NoSuchFileException e) {
-            throw new JobException("job file " + jobFile + ": not found");
-        } catch (IOException | IllegalArgumentException e) {
-            throw new JobException("job file " + jobFile + ": cannot be read (" + e.getMessage() + ")");
-        }
-        Map<String, String> raw = new LinkedHashMap<>();
-        props.stringPropertyNames().stream().sorted().forEach(k -> raw.put(k, props.getProperty(k)));
-        for (String o : overrides) {
-            int eq = o.indexOf('=');
-            if (eq <= 0) {
-                throw new JobException("--set '" + o + "': expected key=value");
-            }
-            raw.put(o.substring(0, eq).strip(), o.substring(eq + 1));
-        }
-        return of(raw, overrides.isEmpty() ? "job file " + jobFile : "job file " + jobFile + " with --set");
+        return of(JobFile.read(jobFile, overrides), JobFile.source(jobFile, overrides));
     }
 
     public static JobConfig of(Map<String, String> settings, String source) {
@@ -169,13 +154,6 @@ public final class JobConfig implements Serializable {
         return of(s, "job settings");
     }
 
-    private static String newRunId() {
-        byte[] suffix = new byte[2];
-        new SecureRandom().nextBytes(suffix);
-        return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").format(ZonedDateTime.now(ZoneOffset.UTC))
-                + "-" + HexFormat.of().formatHex(suffix);
-    }
-
     /** The job's sampling options (rows may override some of them). */
     public SamplingOptions sampling() {
         return sampling;
@@ -183,25 +161,16 @@ public final class JobConfig implements Serializable {
 
     /** Every {@code spark.*} key, for the Spark configuration. */
     public Map<String, String> sparkSettings() {
-        Map<String, String> out = new TreeMap<>();
-        settings.forEach((k, v) -> {
-            if (k.startsWith("spark.")) {
-                out.put(k, v);
-            }
-        });
-        return out;
+        return JobFile.sparkSettings(settings);
     }
 
     /** All settings, values of credential-like keys replaced by {@code ****}: safe to log and to write. */
     public Map<String, String> maskedSettings() {
-        Map<String, String> out = new LinkedHashMap<>();
-        settings.forEach((k, v) -> out.put(k, isSecret(k) ? "****" : v));
-        return out;
+        return JobFile.masked(settings);
     }
 
     static boolean isSecret(String key) {
-        String k = key.toLowerCase(Locale.ROOT);
-        return SECRET_MARKERS.stream().anyMatch(k::contains);
+        return JobFile.isSecret(key);
     }
 
     public String input() {
@@ -227,6 +196,11 @@ public final class JobConfig implements Serializable {
 
     public String promptColumn() {
         return promptColumn;
+    }
+
+    /** The class labels' column, read instead of prompts for a class-conditional model. */
+    public String classLabelColumn() {
+        return classLabelColumn;
     }
 
     public int numImages() {
@@ -276,6 +250,26 @@ public final class JobConfig implements Serializable {
         return runId;
     }
 
+    /** How images are stored: one PNG object each, or webdataset tar shards. */
+    public OutputFormat outputFormat() {
+        return outputFormat;
+    }
+
+    /** Images per webdataset shard at most; 0 = no count limit (only {@link #shardBytes()}). */
+    public int shardImages() {
+        return shardImages;
+    }
+
+    /** How often the driver logs the run's progress; zero: never. */
+    public java.time.Duration progressInterval() {
+        return java.time.Duration.ofSeconds(progressSeconds);
+    }
+
+    /** A webdataset shard is closed once it holds at least this many bytes. */
+    public long shardBytes() {
+        return shardBytes;
+    }
+
     public String generator() {
         return generator;
     }
@@ -283,79 +277,5 @@ public final class JobConfig implements Serializable {
     @Override
     public String toString() {
         return "JobConfig" + maskedSettings();
-    }
-
-    /** Typed access to the merged settings, every failure naming the key. */
-    private record Settings(Map<String, String> s, String source) {
-        String required(String key, String what) {
-            String v = s.get(key);
-            if (v == null || v.isEmpty()) {
-                throw new JobException(source + ": missing required key '" + key + "' (" + what + ")");
-            }
-            return v;
-        }
-
-        <T> T parse(String key, Function<String, T> parser) {
-            String v = s.get(key);
-            try {
-                return parser.apply(v);
-            } catch (IllegalArgumentException e) {
-                throw new JobException(source + ": " + key + ": cannot use '" + v + "' (" + e.getMessage() + ")");
-            }
-        }
-
-        int integer(String key, int min, int max) {
-            String v = s.get(key);
-            int n;
-            try {
-                n = Integer.parseInt(v);
-            } catch (NumberFormatException e) {
-                throw new JobException(source + ": " + key + ": expected an integer, got '" + v + "'");
-            }
-            if (n < min || n > max) {
-                throw new JobException(source + ": " + key + ": " + n + " is out of range (" + min + ".." + max + ")");
-            }
-            return n;
-        }
-
-        Object setting(GenerationSetting setting) {
-            try {
-                return setting.parse(s.get(setting.key()));
-            } catch (PipelineException e) {
-                throw new JobException(source + ": " + e.getMessage());
-            }
-        }
-
-        double nonNegative(String key) {
-            String v = s.get(key);
-            double d;
-            try {
-                d = Double.parseDouble(v);
-            } catch (NumberFormatException e) {
-                throw new JobException(source + ": " + key + ": expected a number, got '" + v + "'");
-            }
-            if (!(d >= 0) || Double.isInfinite(d)) {
-                throw new JobException(source + ": " + key + ": " + v + " is out of range (a finite number >= 0)");
-            }
-            return d;
-        }
-
-        String dtype(String key) {
-            String v = s.get(key);
-            try {
-                new PipelineOptions("cpu", v);
-                return v;
-            } catch (RuntimeException e) {
-                throw new JobException(source + ": " + key + ": " + e.getMessage());
-            }
-        }
-
-        String matching(String key, Pattern pattern, String expected) {
-            String v = s.get(key);
-            if (!pattern.matcher(v).matches()) {
-                throw new JobException(source + ": " + key + ": '" + v + "' is not valid (expected " + expected + ")");
-            }
-            return v;
-        }
     }
 }

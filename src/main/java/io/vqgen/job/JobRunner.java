@@ -9,7 +9,6 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.SerializableConfiguration;
@@ -46,7 +45,8 @@ public final class JobRunner {
     }
 
     /** What every run checks and plans before it generates: the job with its model resolved, where things go, the rows. */
-    record Prepared(JobConfig job, ModelCheck model, OutputLayout layout, Configuration hadoopConf, Dataset<Row> rows) {
+    record Prepared(JobConfig job, ModelCheck model, OutputLayout layout, Configuration hadoopConf, Dataset<Row> rows,
+                    RunLease lease) {
     }
 
     /**
@@ -69,17 +69,32 @@ public final class JobRunner {
             }
         });
         ModelCheck model = ModelCheck.of(config.model(), hadoopConf);
-        if (config.sampling().steps() > model.trainTimesteps()) {
+        if (config.sampling().steps() > model.limits().maxSteps()) {
             throw new JobException("steps: " + config.sampling().steps() + " exceeds the model's num_train_timesteps ("
-                    + model.trainTimesteps() + ")");
+                    + model.limits().maxSteps() + ")");
         }
         JobConfig job = config.with(Map.of("model", model.model()));
         OutputLayout layout = checkOutput(job, hadoopConf, probeOutput);
-        Dataset<Row> input = readInput(spark, job);
-        PromptPlan.Plan built = PromptPlan.build(input, job, currentOk(spark, layout, hadoopConf), model.fingerprint(),
-                job.overwrite());
-        checkConflicts(built.conflicts(), job, layout);
-        return new Prepared(job, model, layout, hadoopConf, built.rows());
+        if (!probeOutput) {
+            RunLease.checkFree(layout, hadoopConf);
+        }
+        RunLease lease = probeOutput ? RunLease.acquire(layout, hadoopConf, job.runId()) : null;
+        try {
+            if (probeOutput) {
+                // shards an earlier driver committed but did not move (a dry run leaves them: it writes nothing)
+                ShardCommit.recover(spark, layout, hadoopConf);
+            }
+            Dataset<Row> input = readInput(spark, job, model.limits().classConditional());
+            PromptPlan.Plan built = PromptPlan.build(input, job, currentOk(spark, layout, hadoopConf),
+                    model.fingerprint(), job.overwrite());
+            checkConflicts(built.conflicts(), job, layout);
+            return new Prepared(job, model, layout, hadoopConf, built.rows(), lease);
+        } catch (RuntimeException e) {
+            if (lease != null) {
+                lease.close();
+            }
+            throw e;
+        }
     }
 
     public static RunSummary run(SparkSession spark, JobConfig config, GeneratorFactory factory) {
@@ -95,22 +110,30 @@ public final class JobRunner {
         JobMetrics metrics = JobMetrics.register(sc);
         Broadcast<SerializableConfiguration> conf = SerializableConfiguration.broadcast(sc, hadoopConf);
         Progress progress = new Progress();
+        JobProgress reporter = null;
+        RunInterruption interruption = RunInterruption.watch(sc, job.runId());
         try {
-            Row counts = rows.agg(count(lit(1)), sum(when(col(PromptPlan.TODO), 1L).otherwise(0L))).first();
+            Row counts = rows.agg(count(lit(1)), sum(when(col(PromptPlan.TODO), 1L).otherwise(0L)),
+                    sum(col(PromptPlan.IMAGES_TODO))).first();
             progress.inputRows = counts.getLong(0);
             progress.planned = counts.isNullAt(1) ? 0 : counts.getLong(1);
+            long images = counts.isNullAt(2) ? 0 : counts.getLong(2);
             progress.commits = (int) Math.ceil(progress.planned / (double) job.rowsPerCommit());
             LOG.info("run {}: {} input rows, {} already done, {} to do in {} commit(s)", job.runId(),
                     progress.inputRows, progress.inputRows - progress.planned, progress.planned, progress.commits);
-            PartitionTask task = new PartitionTask(job, model.trainTimesteps(), factory, layout, conf, metrics);
+            reporter = JobProgress.start(sc, metrics, job.runId(), images, job.progressInterval());
+            PartitionTask task = new PartitionTask(job, model.limits(), factory, layout, conf, metrics);
             int partitions = job.partitions() > 0 ? job.partitions() : sc.defaultParallelism();
             for (int c = 0; c < progress.commits; c++) {
                 Dataset<Row> commit = progress.commits == 1 ? plan
                         : plan.filter(pmod(xxhash64(col(PlannedRow.ID)), lit(progress.commits)).equalTo(c));
                 sc.setJobDescription("vqgen run " + job.runId() + ": commit " + (c + 1) + " of " + progress.commits);
-                commit.repartition(partitions, col(PlannedRow.ID))
-                        .mapPartitions(task, Encoders.row(ManifestSchema.of(job.inlineImages())))
-                        .write().mode(SaveMode.Append).parquet(layout.manifestPartition(job.runId()));
+                ManifestWriter.append(commit.repartition(partitions, col(PlannedRow.ID))
+                        .mapPartitions(task.forCommit(c, partitions), Encoders.row(ManifestSchema.of(job.inlineImages()))),
+                        layout.manifestPartition(job.runId()), job.inlineImages());
+                if (job.outputFormat() == OutputFormat.WEBDATASET) {
+                    ShardCommit.promote(spark, layout, job.runId(), hadoopConf);
+                }
                 LOG.info("run {}: commit {} of {} done", job.runId(), c + 1, progress.commits);
             }
             RunSummary summary = summarize(spark, job, layout, started, progress, metrics, "succeeded", null);
@@ -119,15 +142,25 @@ public final class JobRunner {
         } catch (Exception e) {
             // Spark's own failures are checked SparkExceptions: record every failure, then rethrow it as it is.
             try {
-                summarize(spark, job, layout, started, progress, metrics, "failed", ErrorText.of(rootCause(e)));
+                if (interruption.signalled()) {
+                    summarize(spark, job, layout, started, progress, metrics, "interrupted",
+                            "the driver's JVM was told to stop (SIGTERM or SIGINT) during the run; rerun to resume");
+                } else {
+                    summarize(spark, job, layout, started, progress, metrics, "failed", ErrorText.of(rootCause(e)));
+                }
             } catch (RuntimeException second) {
                 e.addSuppressed(second);
             }
             throw e;
         } finally {
+            if (reporter != null) {
+                reporter.close();
+            }
             sc.setJobDescription(null);
             rows.unpersist();
             conf.unpersist();
+            prepared.lease().close();
+            interruption.close();
         }
     }
 
@@ -165,7 +198,7 @@ public final class JobRunner {
         }
     }
 
-    private static Dataset<Row> readInput(SparkSession spark, JobConfig job) {
+    private static Dataset<Row> readInput(SparkSession spark, JobConfig job, boolean classConditional) {
         Dataset<Row> input;
         try {
             // mergeSchema: files written at different times may differ in their optional override columns.
@@ -174,7 +207,7 @@ public final class JobRunner {
             throw new JobException("input " + job.input() + ": cannot read a Parquet table there ("
                     + ErrorText.of(e) + ")", e);
         }
-        InputSchema.check(input.schema(), job, job.input());
+        InputSchema.check(input.schema(), job, job.input(), classConditional);
         return input;
     }
 
@@ -222,7 +255,8 @@ public final class JobRunner {
                 started.toString(), finished.toString(), wall, progress.inputRows,
                 progress.inputRows - progress.planned, progress.planned, progress.commits, ok,
                 counts.getOrDefault(ManifestSchema.ERROR, 0L), metrics.generationSeconds().sum(),
-                wall > 0 ? ok / wall : 0, layout.images(), layout.manifest(), layout.summary(job.runId()),
+                wall > 0 ? ok / wall : 0, job.outputFormat() == OutputFormat.WEBDATASET ? layout.shards() : layout.images(),
+                layout.manifest(), layout.summary(job.runId()),
                 job.maskedSettings());
         try {
             summary.write(spark.sparkContext().hadoopConfiguration());

@@ -14,28 +14,34 @@ import java.util.List;
  * that could not be made or stored ({@code error}, with its index, seed, sampler and settings); a row rejected before
  * generation ({@code error}, image index, seed, sampler and settings null, because none of them was decided).
  */
-record ManifestRecord(String id, Integer imageIndex, String prompt, Long seed, int[] tokens, Integer tokenHeight,
-                      Integer tokenWidth, String imageUri, Integer width, Integer height, String model,
-                      String modelFingerprint, String sampler, SamplingOptions sampling, String status, String error,
-                      Long elapsedMs, java.sql.Timestamp createdAt, byte[] png) {
+record ManifestRecord(String id, Integer imageIndex, String prompt, Integer classLabel, Long seed, int[] tokens,
+                      Integer tokenHeight, Integer tokenWidth, ImageStorage.Location location, Integer imageBytes,
+                      Integer width, Integer height, String model, String modelFingerprint, String sampler,
+                      SamplingOptions sampling, String status, String error, Long elapsedMs,
+                      java.sql.Timestamp createdAt, byte[] png) {
+    private static final ImageStorage.Location NOWHERE = new ImageStorage.Location(null, null, null, null, null);
 
     static ManifestRecord rejected(PlannedRow row, String model, String error) {
-        return new ManifestRecord(row.id(), null, row.prompt(), null, null, null, null, null, null, null, model, null,
-                null, null, ManifestSchema.ERROR, error, null, now(), null);
+        Long label = row.classLabel();
+        Integer fits = label != null && label == label.intValue() ? label.intValue() : null;
+        return new ManifestRecord(row.id(), null, row.prompt(), fits, null, null, null, null, NOWHERE, null, null, null,
+                model, null, null, null, ManifestSchema.ERROR, error, null, now(), null);
     }
 
     static ManifestRecord failed(ImageTask task, String model, String fingerprint, String sampler, String error,
                                  long elapsedMs) {
-        return new ManifestRecord(task.item().id(), task.index(), task.item().prompt(), task.seed(), null, null, null,
-                null, null, null, model, fingerprint, sampler, task.item().sampling(), ManifestSchema.ERROR, error,
-                elapsedMs, now(), null);
+        return new ManifestRecord(task.item().id(), task.index(), task.item().prompt(), task.item().classLabel(),
+                task.seed(), null, null, null, NOWHERE, null, null, null, model, fingerprint, sampler,
+                task.item().sampling(), ManifestSchema.ERROR, error, elapsedMs, now(), null);
     }
 
-    static ManifestRecord stored(ImageTask task, GeneratedImage image, String uri, String model, String fingerprint,
-                                 String sampler, long elapsedMs, byte[] inlinePng) {
-        return new ManifestRecord(task.item().id(), task.index(), task.item().prompt(), task.seed(), image.tokens(),
-                image.tokenHeight(), image.tokenWidth(), uri, image.width(), image.height(), model, fingerprint,
-                sampler, task.item().sampling(), ManifestSchema.OK, null, elapsedMs, now(), inlinePng);
+    /** @param inlinePng the PNG for the inline image column, or null when the job does not inline images */
+    static ManifestRecord stored(ImageTask task, GeneratedImage image, ImageStorage.Location location, int pngBytes,
+                                 String model, String fingerprint, String sampler, long elapsedMs, byte[] inlinePng) {
+        return new ManifestRecord(task.item().id(), task.index(), task.item().prompt(), task.item().classLabel(),
+                task.seed(), image.tokens(), image.tokenHeight(), image.tokenWidth(), location, pngBytes, image.width(),
+                image.height(), model, fingerprint, sampler, task.item().sampling(), ManifestSchema.OK, null, elapsedMs,
+                now(), inlinePng);
     }
 
     private static java.sql.Timestamp now() {
@@ -46,16 +52,22 @@ record ManifestRecord(String id, Integer imageIndex, String prompt, Long seed, i
         return ManifestSchema.OK.equals(status);
     }
 
-    Row toRow(boolean inlineImages) {
+    /** @param taskAttempt the Spark task attempt that writes the row (see {@link ManifestSchema}) */
+    Row toRow(boolean inlineImages, long taskAttempt) {
         List<Object> v = new ArrayList<>();
         v.add(id);
         v.add(imageIndex);
         v.add(prompt);
+        v.add(classLabel);
         v.add(seed);
         v.add(tokens);
         v.add(tokenHeight);
         v.add(tokenWidth);
-        v.add(imageUri);
+        v.add(location.uri());
+        v.add(location.fileName());
+        v.add(location.member());
+        v.add(location.offset());
+        v.add(imageBytes);
         v.add(width);
         v.add(height);
         v.add(model);
@@ -67,9 +79,10 @@ record ManifestRecord(String id, Integer imageIndex, String prompt, Long seed, i
         v.add(status);
         v.add(error);
         v.add(elapsedMs);
+        v.add(taskAttempt);
         v.add(createdAt);
         if (inlineImages) {
-            v.add(png);
+            v.add(png == null ? null : RowFactory.create(png, location.path()));
         }
         return RowFactory.create(v.toArray());
     }

@@ -2,6 +2,7 @@ package io.vqgen.job;
 
 import io.vqgen.diffusion.VqDiffusionScheduler;
 import io.vqgen.model.ClassTransformerConfig;
+import io.vqgen.model.ModelException;
 import io.vqgen.weights.ModelFiles;
 import io.vqgen.weights.ModelFingerprint;
 import io.vqgen.weights.ModelFolder;
@@ -25,10 +26,10 @@ import java.util.stream.Stream;
  *
  * @param model          the model as the job names it: the absolute folder, or the remote URI as given
  * @param location       where it is
- * @param trainTimesteps the scheduler's num_train_timesteps, the upper bound of {@code steps}
+ * @param limits         what rows are checked against: the most steps, the class labels of a class model
  * @param fingerprint    the folder's {@link ModelFingerprint}: the manifest's model_fingerprint of what it makes
  */
-record ModelCheck(String model, ModelLocation location, int trainTimesteps, String fingerprint) {
+record ModelCheck(String model, ModelLocation location, ModelLimits limits, String fingerprint) {
     static ModelCheck of(String model, Configuration conf) {
         ModelLocation location;
         try {
@@ -44,7 +45,7 @@ record ModelCheck(String model, ModelLocation location, int trainTimesteps, Stri
                 }
             }
             return check(location.local().toString(), location, location.local(), files);
-        } catch (WeightsException e) {
+        } catch (WeightsException | ModelException e) {
             throw new JobException("model: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new JobException("model " + model + ": cannot be read (" + ErrorText.of(e) + ")", e);
@@ -53,18 +54,18 @@ record ModelCheck(String model, ModelLocation location, int trainTimesteps, Stri
 
     private static ModelCheck check(String model, ModelLocation location, Path dir, ModelFiles files) throws IOException {
         ModelFolder folder = ModelFolder.open(dir);
+        int classes = 0;
         if (folder.hasComponent("transformer")
                 && ClassTransformerConfig.CLASS_NAME.equals(folder.config("transformer").declaredClass())) {
-            throw new JobException("model " + model + " is class-conditional (the research release's ImageNet "
-                    + "model): it takes class labels, which the job's input does not carry yet; use "
-                    + "`generate --class-label N`");
+            // the labels the pipeline's class transformer takes, read as it reads them
+            classes = ClassTransformerConfig.from(folder.config("transformer")).numClasses();
         }
         // read as the pipeline reads it: diffusers' default of 100 when absent, the same refusals
         int timesteps = VqDiffusionScheduler.numTrainTimesteps(folder.config("scheduler"));
         for (Path weights : safetensors(dir)) {
             SafetensorsFile.open(weights).close();
         }
-        return new ModelCheck(model, location, timesteps, ModelFingerprint.of(files));
+        return new ModelCheck(model, location, new ModelLimits(timesteps, classes), ModelFingerprint.of(files));
     }
 
     private static List<Path> safetensors(Path dir) throws IOException {

@@ -40,6 +40,9 @@ final class PartitionRun implements Iterator<Row> {
     private final Configuration hadoopConf;
     private final JobMetrics metrics;
     private final int partition;
+    /** The partition counted across the run's commits, which names its shards. */
+    private final int runPartition;
+    private final long taskAttempt;
 
     /** Images waiting for their batch, by sampling options, in the order the options first appeared. */
     private final Map<SamplingOptions, ArrayDeque<ImageTask>> pending = new LinkedHashMap<>();
@@ -53,19 +56,26 @@ final class PartitionRun implements Iterator<Row> {
     private int images;
     private boolean reported;
 
-    PartitionRun(Iterator<Row> input, JobConfig config, int maxSteps, GeneratorFactory factory, OutputLayout layout,
-                 Configuration hadoopConf, JobMetrics metrics) {
+    PartitionRun(Iterator<Row> input, JobConfig config, ModelLimits limits, GeneratorFactory factory, OutputLayout layout,
+                 Configuration hadoopConf, JobMetrics metrics, int firstPartition) {
         this.input = input;
         this.config = config;
-        this.validator = new RowValidator(config, maxSteps);
+        this.validator = new RowValidator(config, limits);
         this.factory = factory;
         this.layout = layout;
         this.hadoopConf = hadoopConf;
         this.metrics = metrics;
         TaskContext task = TaskContext.get();
         this.partition = task == null ? 0 : task.partitionId();
+        this.runPartition = firstPartition + partition;
+        this.taskAttempt = task == null ? 0 : task.taskAttemptId();
         if (task != null) {
-            task.addTaskCompletionListener((TaskCompletionListener) ctx -> stopWriter());
+            task.addTaskCompletionListener((TaskCompletionListener) ctx -> {
+                stopWriter();
+                if (ctx.isFailed() || ctx.isInterrupted()) {
+                    abortSink();
+                }
+            });
         }
     }
 
@@ -77,6 +87,7 @@ final class PartitionRun implements Iterator<Row> {
             } else if (!writes.isEmpty()) {
                 collect(writes.removeFirst());
             } else {
+                finishSink();
                 stopWriter();
                 if (!reported) {
                     reported = true;
@@ -148,7 +159,8 @@ final class PartitionRun implements Iterator<Row> {
             ImageGenerator generator = GeneratorCache.get(factory, config.model(),
                     () -> ExecutorModels.localFolder(config, hadoopConf), device.used(), config.dtype());
             runner = new BatchRunner(generator);
-            sink = new ImageSink(layout, hadoopConf, generator, config.model(), config.inlineImages());
+            sink = new ImageSink(ImageStorage.of(config, layout, hadoopConf, runPartition), generator, config.model(),
+                    config.inlineImages());
             writer = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "vqgen-writer-" + partition);
                 t.setDaemon(true);
@@ -168,8 +180,12 @@ final class PartitionRun implements Iterator<Row> {
     }
 
     private void collect(Future<List<ManifestRecord>> write) {
+        await(write).forEach(this::emit);
+    }
+
+    private static <T> T await(Future<T> work) {
         try {
-            write.get().forEach(this::emit);
+            return work.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while storing images", e);
@@ -180,7 +196,23 @@ final class PartitionRun implements Iterator<Row> {
 
     private void emit(ManifestRecord record) {
         metrics.count(record);
-        ready.addLast(record.toRow(config.inlineImages()));
+        ready.addLast(record.toRow(config.inlineImages(), taskAttempt));
+    }
+
+    /** Closes the open shard on the writer thread, after every write; a failure fails the task. */
+    private void finishSink() {
+        if (sink != null && writer != null && !writer.isShutdown()) {
+            await(writer.submit(() -> {
+                sink.finish();
+                return null;
+            }));
+        }
+    }
+
+    private void abortSink() {
+        if (sink != null) {
+            sink.abort();
+        }
     }
 
     private void stopWriter() {

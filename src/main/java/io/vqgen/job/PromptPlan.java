@@ -13,6 +13,7 @@ import org.apache.spark.sql.types.StructType;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_except;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
@@ -46,6 +47,8 @@ import static org.apache.spark.sql.functions.when;
 final class PromptPlan {
     /** Whether the row has work left (or must be reported again as an error row). */
     static final String TODO = "todo";
+    /** Images this run is to make from the row (0 for rows that will be error rows). */
+    static final String IMAGES_TODO = "images_todo";
     static final String CREATED_AT = "created_at";
     static final String FINGERPRINT = "model_fingerprint";
     private static final String BASE_SEED = "base_seed";
@@ -103,7 +106,10 @@ final class PromptPlan {
         // Parquet strings are bytes: ids that are not UTF-8 would all decode to U+FFFD and share names and seeds.
         columns.add(when(is_valid_utf8(col(config.idColumn()).cast(DataTypes.StringType)), lit(null))
                 .otherwise(hex(col(config.idColumn()).cast(DataTypes.BinaryType))).as(PlannedRow.BAD_ID_BYTES));
-        columns.add(col(config.promptColumn()).as(PlannedRow.PROMPT));
+        columns.add((present.contains(config.promptColumn()) ? col(config.promptColumn()) : lit(null))
+                .cast(DataTypes.StringType).as(PlannedRow.PROMPT));
+        columns.add((present.contains(config.classLabelColumn()) ? col(config.classLabelColumn()) : lit(null))
+                .cast(DataTypes.LongType).as(PlannedRow.CLASS_LABEL));
         for (GenerationSetting setting : GenerationSetting.columns()) {
             String name = setting.key();
             var type = setting.type() == GenerationSetting.Type.DOUBLE ? DataTypes.DoubleType : DataTypes.LongType;
@@ -138,7 +144,11 @@ final class PromptPlan {
         Column todo = when(not(first).or(col(PlannedRow.DONE).isNull())
                         .or(not(n.between(1, (long) GenerationSetting.NUM_IMAGES.max()))), lit(true))
                 .otherwise(missing.gt(0));
-        return new Plan(joined.withColumn(TODO, todo), conflicts);
+        Column toMake = size(array_except(sequence(lit(0), n.minus(1).cast(DataTypes.IntegerType)),
+                coalesce(col(PlannedRow.DONE), array().cast("array<int>"))));
+        return new Plan(joined.withColumn(TODO, todo).withColumn(IMAGES_TODO,
+                when(col(TODO).and(first).and(n.between(1, (long) GenerationSetting.NUM_IMAGES.max())), toMake)
+                        .otherwise(lit(0))), conflicts);
     }
 
     /** What an ok image is compared on: the model, its seed and every sampling setting. */

@@ -37,12 +37,13 @@ import java.util.Map;
 public final class PromptsFile {
     private enum Type { STRING, INT64, INT32, DOUBLE }
 
-    /** id, prompt, then the per-row override columns of {@link GenerationSetting}. */
+    /** id, prompt, class_label (class-conditional models), then the per-row override columns of {@link GenerationSetting}. */
     private static final Map<String, Type> FIELDS = new LinkedHashMap<>();
 
     static {
         FIELDS.put("id", Type.STRING);
         FIELDS.put("prompt", Type.STRING);
+        FIELDS.put("class_label", Type.INT64);
         for (GenerationSetting setting : GenerationSetting.columns()) {
             FIELDS.put(setting.key(), switch (setting.type()) {
                 case INT -> Type.INT32;

@@ -22,12 +22,12 @@ final class RowValidator {
     }
 
     private final JobConfig config;
-    private final int maxSteps;
+    private final ModelLimits limits;
 
-    /** @param maxSteps the model's num_train_timesteps: the most steps a sampler can take */
-    RowValidator(JobConfig config, int maxSteps) {
+    /** @param limits the model's: the most steps, and the labels of a class-conditional model */
+    RowValidator(JobConfig config, ModelLimits limits) {
         this.config = config;
-        this.maxSteps = maxSteps;
+        this.limits = limits;
     }
 
     Verdict check(PlannedRow row) {
@@ -47,10 +47,18 @@ final class RowValidator {
             return Verdict.rejected("duplicate " + idCol + " '" + row.id() + "': only its first row in input order ("
                     + row.firstFile() + " row " + row.firstRow() + ") is generated");
         }
-        if (row.prompt() == null) {
+        if (limits.classConditional()) {
+            String labels = config.classLabelColumn();
+            if (row.classLabel() == null) {
+                return Verdict.rejected(labels + " is null");
+            }
+            if (row.classLabel() < 0 || row.classLabel() >= limits.numClasses()) {
+                return Verdict.rejected(labels + " " + row.classLabel() + " is out of range (0.."
+                        + (limits.numClasses() - 1) + ", the model's classes)");
+            }
+        } else if (row.prompt() == null) {
             return Verdict.rejected(config.promptColumn() + " is null");
-        }
-        if (row.prompt().isBlank()) {
+        } else if (row.prompt().isBlank()) {
             return Verdict.rejected(config.promptColumn() + " is empty");
         }
         Object count = row.overrides().get(GenerationSetting.NUM_IMAGES);
@@ -76,12 +84,13 @@ final class RowValidator {
                 return Verdict.rejected(e.getMessage());
             }
         }
-        if (sampling.steps() > maxSteps) {
-            return Verdict.rejected("steps " + sampling.steps() + " is out of range (1.." + maxSteps
+        if (sampling.steps() > limits.maxSteps()) {
+            return Verdict.rejected("steps " + sampling.steps() + " is out of range (1.." + limits.maxSteps()
                     + ", the model's num_train_timesteps)");
         }
         int[] todo = IntStream.range(0, n).filter(i -> Arrays.stream(row.done()).noneMatch(d -> d == i)).toArray();
-        return new Verdict(new WorkItem(row.id(), row.prompt(), sampling,
+        Integer label = limits.classConditional() ? row.classLabel().intValue() : null;
+        return new Verdict(new WorkItem(row.id(), row.prompt(), label, sampling,
                 Seeds.base((Long) seed, config.runSeed(), row.id()), todo), null);
     }
 }

@@ -4,12 +4,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.vqgen.model.layers.Attention;
 import io.vqgen.model.layers.CallScope;
 import io.vqgen.model.layers.Embedding;
-import io.vqgen.model.layers.FeedForward;
 import io.vqgen.model.layers.LayerNorm;
-import io.vqgen.model.layers.Linear;
 import io.vqgen.model.layers.Parameters;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.ModelFolder;
@@ -32,17 +29,13 @@ public final class ClipTextEncoder implements AutoCloseable {
     private final NDManager manager;
     private final Embedding tokenEmbedding;    // [vocab, hidden]
     private final Embedding positionEmbedding; // [maxPositions, hidden]
-    private final List<Layer> layers;
+    private final List<ClipEncoderLayer> layers;
     private final LayerNorm finalLayerNorm;    // [hidden]
-
-    private record Layer(LayerNorm layerNorm1, Attention selfAttn, LayerNorm layerNorm2, FeedForward mlp) {
-    }
 
     private ClipTextEncoder(ClipTextConfig config, StateDict weights, NDManager manager) {
         this.config = config;
         this.manager = manager;
         long h = config.hiddenSize();
-        long inner = config.intermediateSize();
         double eps = config.layerNormEps();
         Parameters p = Parameters.of(weights, manager);
         tokenEmbedding = Embedding.load(p, P + "embeddings.token_embedding.weight", config.vocabSize(), h);
@@ -50,17 +43,8 @@ public final class ClipTextEncoder implements AutoCloseable {
         weights.ignore(P + "embeddings.position_ids"); // int64 buffer = arange(maxPositions); recomputed per call
         layers = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            String l = P + "encoder.layers." + i + ".";
-            Attention attn = new Attention(
-                    Linear.load(p, l + "self_attn.q_proj", h, h, true),
-                    Linear.load(p, l + "self_attn.k_proj", h, h, true),
-                    Linear.load(p, l + "self_attn.v_proj", h, h, true),
-                    Linear.load(p, l + "self_attn.out_proj", h, h, true),
-                    config.numAttentionHeads(), config.headDim());
-            FeedForward mlp = new FeedForward(Linear.load(p, l + "mlp.fc1", h, inner, true),
-                    config.hiddenAct(), false, Linear.load(p, l + "mlp.fc2", inner, h, true));
-            layers.add(new Layer(LayerNorm.load(p, l + "layer_norm1", h, eps, true), attn,
-                    LayerNorm.load(p, l + "layer_norm2", h, eps, true), mlp));
+            layers.add(ClipEncoderLayer.load(p, P + "encoder.layers." + i + ".", config.hiddenSize(),
+                    config.intermediateSize(), config.numAttentionHeads(), eps, config.hiddenAct()));
         }
         finalLayerNorm = LayerNorm.load(p, P + "final_layer_norm", h, eps, true);
         weights.checkAllTaken();
@@ -71,7 +55,11 @@ public final class ClipTextEncoder implements AutoCloseable {
         return create(ClipTextConfig.from(folder.config(COMPONENT)), folder.weights(COMPONENT, options), manager);
     }
 
-    /** Builds the model from its config and weights; every weight must be present with its shape, none left over. */
+    /**
+     * Builds the model from its config and weights (for the text tower of a larger model, e.g. CLIPModel's
+     * {@code text_model.*}, a part of that model's weights); every weight must be present with its shape, none left
+     * over.
+     */
     public static ClipTextEncoder create(ClipTextConfig config, StateDict weights, NDManager manager) {
         NDManager own = manager.newSubManager(weights.options().device());
         try {
@@ -116,9 +104,8 @@ public final class ClipTextEncoder implements AutoCloseable {
         NDArray positions = work.arange(0, s, 1, DataType.INT64);
         NDArray x = tokenEmbedding.lookup(ids).add(positionEmbedding.lookup(positions)); // [B,S,H]
         NDArray mask = causalMask(positions);
-        for (Layer layer : layers) {
-            x = x.add(layer.selfAttn().forward(layer.layerNorm1().forward(x), null, mask));
-            x = x.add(layer.mlp().forward(layer.layerNorm2().forward(x)));
+        for (ClipEncoderLayer layer : layers) {
+            x = layer.forward(x, mask);
         }
         return finalLayerNorm.forward(x);
     }

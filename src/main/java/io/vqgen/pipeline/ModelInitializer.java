@@ -174,7 +174,7 @@ public final class ModelInitializer {
         if (tokenizerWritten) {
             ClipTokenizer.load(tokenizerOut);
         } else if (tokenizer == null) {
-            int size = TokenizerTrainer.write(tokenizerOut, corpus(), vocabSize(textConfigFile, textConfig), TINY_PAD);
+            int size = trainTokenizer(tokenizerOut, vocabSize(textConfigFile, textConfig), TINY_PAD);
             textConfig.put("vocab_size", size);
         } else {
             Files.createDirectories(tokenizerOut);
@@ -265,6 +265,16 @@ public final class ModelInitializer {
             builder.build(weights, manager);
         }
         weights.writeSynthesized(folder.componentDir(component).resolve(file));
+    }
+
+    /**
+     * Trains a small CLIP-format tokenizer on the built-in caption corpus into {@code dir} (for models that need no
+     * real vocabulary: the tiny presets).
+     *
+     * @return its vocabulary size, at most {@code vocabSize}
+     */
+    public static int trainTokenizer(Path dir, int vocabSize, String padToken) throws IOException {
+        return TokenizerTrainer.write(dir, corpus(), vocabSize, padToken);
     }
 
     private static List<String> corpus() {

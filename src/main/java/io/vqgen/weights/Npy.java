@@ -103,9 +103,7 @@ public final class Npy {
             default -> throw new WeightsException(path + ": unsupported .npy dtype '" + descr
                     + "' (expected little-endian <f4, <f8, <i8, <i4, <i2, |i1, |u1 or |b1)");
         };
-        String dims = group(SHAPE, header, path, "shape").trim();
-        long[] shape = dims.isEmpty() ? new long[0] : Arrays.stream(dims.split(","))
-                .map(String::trim).filter(s -> !s.isEmpty()).mapToLong(Long::parseLong).toArray();
+        long[] shape = shape(path, group(SHAPE, header, path, "shape").trim());
         int dataStart = headerStart + headerLen;
         long need;
         try {
@@ -119,6 +117,26 @@ public final class Npy {
         }
         ByteBuffer data = ByteBuffer.wrap(bytes, dataStart, (int) need).slice().order(ByteOrder.LITTLE_ENDIAN);
         return new Array(type, shape, data);
+    }
+
+    /** A Python tuple's items, "" for (), "3," for (3,): non-negative whole numbers. */
+    private static long[] shape(Path path, String dims) {
+        String[] items = dims.split(",", -1);
+        int n = dims.isEmpty() ? 0 : items[items.length - 1].isBlank() && items.length > 1 ? items.length - 1 : items.length;
+        long[] shape = new long[n];
+        for (int i = 0; i < n; i++) {
+            String item = items[i].trim();
+            try {
+                shape[i] = item.matches("[0-9]+") ? Long.parseLong(item) : -1;
+            } catch (NumberFormatException e) {
+                shape[i] = -1; // beyond 64 bits
+            }
+            if (shape[i] < 0) {
+                throw new WeightsException(path + ": corrupt .npy header: shape (" + dims
+                        + ") (expected a tuple of non-negative whole numbers)");
+            }
+        }
+        return shape;
     }
 
     private static String group(Pattern p, String header, Path path, String key) {

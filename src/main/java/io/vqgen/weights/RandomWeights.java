@@ -8,8 +8,7 @@ import java.util.SplittableRandom;
  * Seeded stand-in weights for a parameter of a given name and shape, for models made without a
  * trained checkpoint (smoke tests, sample data, benchmarks). Each tensor's values depend only on
  * (seed, component, name), never on the order in which a model asks for them. Initialisation follows
- * the usual conventions so activations stay in range: biases 0, norm scales 1, other weights
- * N(0, 1/fan_in) and classifier-free embeddings N(0, 1).
+ * a {@link WeightInit.Rule} ({@link WeightInit#DEFAULT} unless the model asks for another).
  */
 final class RandomWeights {
     /** How a placeholder names its source: "(random, seed N)". */
@@ -18,10 +17,12 @@ final class RandomWeights {
 
     private final long seed;
     private final String component;
+    private final WeightInit.Rule rule;
 
-    RandomWeights(long seed, String component) {
+    RandomWeights(long seed, String component, WeightInit.Rule rule) {
         this.seed = seed;
         this.component = component;
+        this.rule = rule;
     }
 
     /**
@@ -40,39 +41,24 @@ final class RandomWeights {
     ByteBuffer values(String name, long[] shape) {
         int n = Math.toIntExact(RawTensor.elementCount(shape));
         ByteBuffer data = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
-        if (name.endsWith(".bias")) {
-            fill(data, n, 0f);
-        } else if (isNormScale(name, shape)) {
-            fill(data, n, 1f);
-        } else {
-            double std = shape.length <= 1 || name.contains("embedding") ? (name.equals("embeddings") ? 1.0 : 0.02)
-                    : 1.0 / Math.sqrt(fanIn(shape));
-            SplittableRandom random = new SplittableRandom(mix(seed, component + "/" + name));
+        WeightInit init = rule.of(name, shape);
+        if (init instanceof WeightInit.Constant c) {
             for (int i = 0; i < n; i++) {
-                data.putFloat((float) (gaussian(random) * std));
+                data.putFloat(c.value());
+            }
+            return data.flip();
+        }
+        SplittableRandom random = new SplittableRandom(mix(seed, component + "/" + name));
+        if (init instanceof WeightInit.Normal normal) {
+            for (int i = 0; i < n; i++) {
+                data.putFloat((float) (gaussian(random) * normal.std()));
+            }
+        } else if (init instanceof WeightInit.Uniform u) {
+            for (int i = 0; i < n; i++) {
+                data.putFloat((float) (u.low() + random.nextDouble() * (u.high() - u.low())));
             }
         }
         return data.flip();
-    }
-
-    private static boolean isNormScale(String name, long[] shape) {
-        String leaf = name.substring(0, name.length() - (name.endsWith(".weight") ? ".weight".length() : 0));
-        leaf = leaf.substring(leaf.lastIndexOf('.') + 1);
-        return shape.length == 1 && name.endsWith(".weight") && (leaf.contains("norm") || leaf.startsWith("ln"));
-    }
-
-    private static long fanIn(long[] shape) {
-        long f = 1;
-        for (int i = 1; i < shape.length; i++) {
-            f *= shape[i];
-        }
-        return Math.max(f, 1);
-    }
-
-    private static void fill(ByteBuffer data, int n, float v) {
-        for (int i = 0; i < n; i++) {
-            data.putFloat(v);
-        }
     }
 
     private static double gaussian(SplittableRandom random) {

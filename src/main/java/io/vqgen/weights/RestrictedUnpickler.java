@@ -35,6 +35,8 @@ final class RestrictedUnpickler {
     }
 
     private static final Object MARK = new Object();
+    /** Items and string characters a dict key may hold in all: a parameter name is ~100. */
+    private static final int MAX_KEY_SIZE = 1 << 16;
 
     private final String source;
     private final ByteBuffer in;
@@ -97,7 +99,7 @@ final class RestrictedUnpickler {
                 case 's' -> {
                     Object value = pop(at);
                     Object key = pop(at);
-                    dictAt(at).put(key, value);
+                    dictAt(at).put(hashable(at, key), value);
                 }
                 case 'u' -> {
                     List<Object> items = popMark(at);
@@ -177,8 +179,55 @@ final class RestrictedUnpickler {
             throw corrupt(at, "odd number of items for a dict");
         }
         for (int i = 0; i < items.size(); i += 2) {
-            dict.put(items.get(i), items.get(i + 1));
+            dict.put(hashable(at, items.get(i)), items.get(i + 1));
         }
+    }
+
+    /**
+     * A dict key as Python allows it: no list or dict (unhashable), and tuples only of hashable items. Hashing a
+     * tuple visits every item, shared ones each time, so a key is refused beyond {@link #MAX_KEY_SIZE} items and
+     * characters: a list that contains itself, or tuples that share their items level after level, would otherwise
+     * hash (and print) forever.
+     */
+    private Object hashable(int at, Object key) {
+        Deque<Object> open = new ArrayDeque<>();
+        open.push(key);
+        long size = 0;
+        while (!open.isEmpty()) {
+            Object o = open.pop();
+            if (o instanceof Map<?, ?> || o instanceof ArrayList<?>) {
+                throw corrupt(at, "dict key is a " + (o instanceof Map<?, ?> ? "dict" : "list") + " (unhashable)");
+            }
+            size += 1 + (o instanceof String text ? text.length() : 0);
+            if (size > MAX_KEY_SIZE) {
+                throw corrupt(at, "dict key of more than " + MAX_KEY_SIZE + " items and characters");
+            }
+            if (o instanceof List<?> tuple) {
+                tuple.forEach(open::push);
+            }
+        }
+        return key;
+    }
+
+    /** What a pickled value is, for messages: its Python type and size, never its whole text (it may contain itself). */
+    static String describe(Object o) {
+        if (o == null) {
+            return "None";
+        }
+        if (o instanceof String text) {
+            return "'" + (text.length() > 40 ? text.substring(0, 40) + "…" : text) + "'";
+        }
+        if (o instanceof Number || o instanceof Boolean) {
+            String text = o.toString();
+            return text.length() > 40 ? text.substring(0, 40) + "…" : text;
+        }
+        if (o instanceof Map<?, ?> m) {
+            return "a dict of " + m.size();
+        }
+        if (o instanceof List<?> l) {
+            return (isTuple(l) ? "a tuple of " : "a list of ") + l.size();
+        }
+        return o.getClass().getSimpleName();
     }
 
     @SuppressWarnings("unchecked")
@@ -220,9 +269,10 @@ final class RestrictedUnpickler {
         return v.bitLength() < 64 ? (Object) v.longValue() : v;
     }
 
+    /** @param length unsigned (BINUNICODE8's 64-bit length is negative as a long from 2^63 on) */
     private String string(int at, long length) {
-        if (length > in.remaining()) {
-            throw corrupt(at, "string of " + length + " bytes runs past the end of the pickle");
+        if (length < 0 || length > in.remaining()) {
+            throw corrupt(at, "string of " + Long.toUnsignedString(length) + " bytes runs past the end of the pickle");
         }
         return new String(bytes((int) length), StandardCharsets.UTF_8);
     }

@@ -28,16 +28,20 @@ public final class StateDict {
     private final LoadOptions options;
     private final Set<String> taken = new LinkedHashSet<>();
     private final RandomWeights synthesizer;
+    /** The state dict this one is a part of (see {@link #part}), or null. */
+    private final StateDict whole;
 
     public StateDict(String component, Map<String, RawTensor> tensors, LoadOptions options) {
-        this(component, tensors, options, null);
+        this(component, tensors, options, null, null);
     }
 
-    private StateDict(String component, Map<String, RawTensor> tensors, LoadOptions options, RandomWeights synthesizer) {
+    private StateDict(String component, Map<String, RawTensor> tensors, LoadOptions options, RandomWeights synthesizer,
+                      StateDict whole) {
         this.component = component;
         this.tensors = new LinkedHashMap<>(tensors);
         this.options = options;
         this.synthesizer = synthesizer;
+        this.whole = whole;
     }
 
     /**
@@ -46,7 +50,30 @@ public final class StateDict {
      * (see {@link RandomWeights}). The model built meanwhile sees zeros.
      */
     public static StateDict synthesizing(String component, long seed, LoadOptions options) {
-        return new StateDict(component, Map.of(), options, new RandomWeights(seed, component));
+        return synthesizing(component, seed, options, WeightInit.DEFAULT);
+    }
+
+    /** As {@link #synthesizing(String, long, LoadOptions)}, each tensor initialised as {@code rule} says. */
+    public static StateDict synthesizing(String component, long seed, LoadOptions options, WeightInit.Rule rule) {
+        return new StateDict(component, Map.of(), options, new RandomWeights(seed, component, rule), null);
+    }
+
+    /**
+     * The tensors whose names start with {@code prefix} (names unchanged), as a state dict of their own for one
+     * sub-model: it checks its own use with {@link #checkAllTaken()}, and its tensors count as used here. A part
+     * of a synthesizing state dict records the weights it invents here too.
+     *
+     * @param component what the part is, for messages (e.g. "clip vision_model")
+     */
+    public StateDict part(String component, String prefix) {
+        Map<String, RawTensor> selected = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> {
+            if (name.startsWith(prefix)) {
+                selected.put(name, t);
+                taken.add(name);
+            }
+        });
+        return new StateDict(component, selected, options, synthesizer, this);
     }
 
     /**
@@ -54,7 +81,7 @@ public final class StateDict {
      * integer code mapping of a VQ-VAE, which random values would not make valid); they are written as given.
      */
     public static StateDict synthesizing(String component, long seed, LoadOptions options, Map<String, RawTensor> given) {
-        return new StateDict(component, given, options, new RandomWeights(seed, component));
+        return new StateDict(component, given, options, new RandomWeights(seed, component, WeightInit.DEFAULT), null);
     }
 
     /** Writes the weights a synthesizing state dict recorded, with their seeded values, as one .safetensors file. */
@@ -132,6 +159,10 @@ public final class StateDict {
         if (t == null && synthesizer != null) {
             t = synthesizer.placeholder(name, expectedShape);
             tensors.put(name, t);
+            for (StateDict w = whole; w != null; w = w.whole) {
+                w.tensors.put(name, t);
+                w.taken.add(name);
+            }
         }
         if (t == null) {
             throw new WeightsException(component + ": missing tensor '" + name + "' (expected shape "

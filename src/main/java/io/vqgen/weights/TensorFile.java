@@ -13,15 +13,16 @@ public interface TensorFile extends AutoCloseable {
     @Override
     void close();
 
-    /** Opens a {@code .safetensors} or PyTorch {@code .bin} file, chosen by its extension. */
+    /** Opens a {@code .safetensors} or PyTorch ({@code .bin}, {@code .pth}, {@code .pt}) file, chosen by its extension. */
     static TensorFile open(Path path) {
         String name = path.getFileName().toString();
         if (name.endsWith(".safetensors")) {
             return SafetensorsFile.open(path);
         }
-        if (name.endsWith(".bin")) {
+        if (name.endsWith(".bin") || name.endsWith(".pth") || name.endsWith(".pt")) {
             return TorchBinFile.open(path);
         }
-        throw new WeightsException(path + ": unknown weight file type (expected .safetensors or .bin)");
+        throw new WeightsException(path + ": unknown weight file type (expected .safetensors, or torch.save's .bin, "
+                + ".pth or .pt)");
     }
 }

@@ -135,12 +135,13 @@ public final class TorchBinFile implements TensorFile {
         }
         Object protocol = new RestrictedUnpickler(source, head, resolver).load();
         if (!Long.valueOf(LEGACY_PROTOCOL).equals(protocol)) {
-            throw new WeightsException(path + ": unsupported legacy torch.save protocol " + protocol
-                    + " (expected " + LEGACY_PROTOCOL + ")");
+            throw new WeightsException(path + ": unsupported legacy torch.save protocol "
+                    + RestrictedUnpickler.describe(protocol) + " (expected " + LEGACY_PROTOCOL + ")");
         }
         Object sysInfo = new RestrictedUnpickler(source, head, resolver).load();
         if (!(sysInfo instanceof Map<?, ?> info) || !Boolean.TRUE.equals(info.get("little_endian"))) {
-            throw new WeightsException(path + ": legacy checkpoint is not little-endian (system info " + sysInfo + ")");
+            throw new WeightsException(path + ": legacy checkpoint is not little-endian (system info "
+                    + RestrictedUnpickler.describe(sysInfo) + ")");
         }
         Object root = new RestrictedUnpickler(source, head, resolver).load();
         Object keys = new RestrictedUnpickler(source, head, resolver).load();
@@ -150,6 +151,10 @@ public final class TorchBinFile implements TensorFile {
         Map<String, Location> locations = new LinkedHashMap<>();
         long pos = head.position();
         for (Object key : keyList) {
+            if (!(key instanceof String)) {
+                throw new WeightsException(path + ": legacy checkpoint: storage key " + RestrictedUnpickler.describe(key)
+                        + " is not a string");
+            }
             TorchTensorRef.Storage s = resolver.storages().get(key);
             if (s == null) {
                 throw new WeightsException(path + ": legacy checkpoint lists storage '" + key + "' that no tensor uses");

@@ -72,4 +72,12 @@ class JsonlCaptionsReaderTest {
         assertEquals(file + ": not UTF-8 text (bad byte at line 1, byte offset 3)",
                 assertThrows(CaptionsException.class, () -> new JsonlCaptionsReader(null, null).read(file)).getMessage());
     }
+
+    /** Found by CaptionsFuzzTest#jsonl: a field named "" was an IllegalArgumentException from Column. */
+    @Test
+    void refusesAFieldWithAnEmptyName() throws IOException {
+        Path file = jsonl("{\"id\": \"a1\", \"prompt\": \"a red bus\"}\n{\"id\": \"a2\", \"prompt\": \"x\", \"\": 0.5}\n");
+        assertEquals(file + ": line 2: a field with an empty name (every field becomes a column and needs a name)",
+                assertThrows(CaptionsException.class, () -> new JsonlCaptionsReader(null, null).read(file)).getMessage());
+    }
 }

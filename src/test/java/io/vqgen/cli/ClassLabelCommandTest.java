@@ -49,17 +49,44 @@ class ClassLabelCommandTest {
                 Npy.read(out.resolve("tokens.npy")).toLongs());
     }
 
+    /** The job reads a class label column instead of prompts; bad labels are error rows, as bad prompts are. */
     @Test
-    void theJobRefusesAClassConditionalModelBeforeAnyWork() throws java.io.IOException {
+    void theJobDrawsTheClassLabelsOfItsRows() throws java.io.IOException {
+        Path jsonl = Files.writeString(tmp.resolve("labels.jsonl"), String.join("\n",
+                "{\"id\": \"c3\", \"class_label\": 3, \"seed\": 5}",
+                "{\"id\": \"c7\", \"class_label\": 7, \"seed\": 9, \"num_images\": 2}",
+                "{\"id\": \"none\", \"class_label\": null}",
+                "{\"id\": \"far\", \"class_label\": 1000}", ""));
+        Path input = tmp.resolve("labels.parquet");
+        io.vqgen.job.PromptsFile.convert(jsonl, input);
+        Path out = tmp.resolve("job-out");
         Path job = tmp.resolve("job.properties");
-        Files.writeString(job, "input=sample-data/prompts.parquet\noutput=" + tmp.resolve("job-out").toUri()
-                + "\nmodel=" + model + "\nspark.master=local[1]\n");
+        Files.writeString(job, "input=" + input + "\noutput=" + out + "\nmodel=" + model
+                + "\nsteps=4\nspark.master=local[1]\nspark.ui.enabled=false\n");
         String[] r = run("run", job.toString());
-        assertEquals("2", r[0], r[2]);
-        assertEquals("vqgen run: model " + model.toAbsolutePath() + " is class-conditional (the research release's "
-                + "ImageNet model): it takes class labels, which the job's input does not carry yet; use "
-                + "`generate --class-label N`", r[2].strip());
-        assertTrue(!Files.exists(tmp.resolve("job-out/manifest")));
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("3 images ok, 2 error rows"), r[1]);
+
+        java.util.List<org.apache.spark.sql.Row> rows = org.apache.spark.sql.SparkSession.builder().master("local[1]")
+                .getOrCreate().read().parquet(out + "/manifest").collectAsList();
+        java.util.Map<String, String> errors = new java.util.HashMap<>();
+        try (io.vqgen.pipeline.VqDiffusionPipeline pipeline = io.vqgen.pipeline.VqDiffusionPipeline.load(model,
+                io.vqgen.pipeline.PipelineOptions.cpu())) {
+            for (org.apache.spark.sql.Row row : rows) {
+                if ("error".equals(row.getAs("status"))) {
+                    errors.put(row.getAs("id"), row.getAs("error"));
+                    continue;
+                }
+                int label = row.getAs("class_label");
+                long seed = row.getAs("seed");
+                int[] alone = pipeline.generate(io.vqgen.pipeline.SamplingOptions.defaults().withSteps(4),
+                        java.util.List.of(io.vqgen.pipeline.ImageRequest.forClass(label, seed, null))).get(0).tokens();
+                assertArrayEquals(alone, row.getList(row.fieldIndex("tokens")).stream().mapToInt(x -> (Integer) x)
+                        .toArray(), "the job's image of class " + label + " is generate's");
+            }
+        }
+        assertEquals(java.util.Map.of("none", "class_label is null",
+                "far", "class_label 1000 is out of range (0..999, the model's classes)"), errors);
     }
 
     @Test

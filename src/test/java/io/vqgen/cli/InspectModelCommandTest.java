@@ -6,10 +6,12 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -131,6 +133,28 @@ class InspectModelCommandTest {
         Files.delete(model.resolve("text_encoder/config.json"));
         assertBroken(run("inspect-model", model.toString()),
                 "text_encoder: " + model.resolve("text_encoder/config.json") + ": missing");
+    }
+
+    /**
+     * Issue 16: a .bin whose pickle holds a BINUNICODE8 length of 2^64-1 made inspect-model (and generate) exit 1
+     * with a NegativeArraySizeException; it is a corrupt weights file (the crash input of TorchBinFuzzTest).
+     */
+    @Test
+    void reportsAPickleStringLengthBeyondTheFile() throws IOException {
+        Path source = Reference.path("tiny-b-bin", "model");
+        Path model = tmp.resolve("model-bin");
+        try (Stream<Path> files = Files.walk(source)) {
+            for (Path p : files.toList()) {
+                Files.copy(p, model.resolve(source.relativize(p).toString()));
+            }
+        }
+        Path weights = model.resolve("learned_classifier_free_sampling_embeddings/diffusion_pytorch_model.bin");
+        try (InputStream crash = getClass().getResourceAsStream(
+                "/io/vqgen/weights/TorchBinFuzzTestInputs/binFile/binunicode8-length-2e64-1.bin")) {
+            Files.copy(crash, weights, StandardCopyOption.REPLACE_EXISTING);
+        }
+        assertBroken(run("inspect-model", model.toString()), weights + ": corrupt pickle at byte 2: string of "
+                + "18446744073709551615 bytes runs past the end of the pickle");
     }
 
     @Test

@@ -79,7 +79,7 @@ class PrepareCaptionsCommandTest {
                 dir.resolve("missing.json") + ": not found",
                 broken + ": malformed JSON at line 1, column 18: Unexpected end-of-input: expected close marker for Array",
                 "cannot sample 2 captions: the source has only 1",
-                "--seed applies to --sample; give --sample N too",
+                "--seed applies to --sample and --one-per-image; give --sample N or --one-per-image too",
                 "--id-column and --text-column apply to csv and jsonl, not txt (its columns are fixed)");
         for (int i = 0; i < cases.size(); i++) {
             err.getBuffer().setLength(0);
@@ -89,6 +89,41 @@ class PrepareCaptionsCommandTest {
             assertTrue(err.toString().startsWith("vqgen prepare-captions: " + expected.get(i)), err.toString());
             assertEquals(1, err.toString().lines().count(), err.toString());
         }
+    }
+
+    @Test
+    void onePerImageThenSampleIsTheFidProtocol() throws IOException {
+        // 400 captions of 80 images (5 each): one caption per image, then 30 of those images
+        java.nio.file.Path file = CocoFiles.write(dir, "captions_val2014.json", CocoFiles.generated(400));
+        java.nio.file.Path a = dir.resolve("a");
+        assertEquals(0, run("prepare-captions", "--format", "coco", "--input", file.toString(), "--output", a.toString(),
+                "--one-per-image", "--sample", "30", "--seed", "7"), err.toString());
+        assertEquals("wrote 30 captions (one per image with seed 7: 80 images of 400 captions, then 30 of them sampled)"
+                + " to file:" + a + "\n", out.toString());
+        List<Map<String, Object>> rows = written(a);
+        assertEquals(30, rows.size());
+        assertEquals(30, rows.stream().map(r -> r.get("image_id")).distinct().count(), "one caption per image");
+        java.nio.file.Path all = dir.resolve("all");
+        out.getBuffer().setLength(0);
+        assertEquals(0, run("prepare-captions", "--format", "coco", "--input", file.toString(), "--output",
+                all.toString(), "--one-per-image", "--seed", "7"));
+        List<Map<String, Object>> perImage = written(all);
+        assertEquals(80, perImage.size());
+        assertTrue(perImage.containsAll(rows), "the sample is drawn from the one-per-image choice");
+        // another seed picks other captions for some images, never two for one
+        java.nio.file.Path other = dir.resolve("other");
+        assertEquals(0, run("prepare-captions", "--format", "coco", "--input", file.toString(), "--output",
+                other.toString(), "--one-per-image", "--seed", "8"));
+        assertEquals(80, written(other).stream().map(r -> r.get("image_id")).distinct().count());
+        assertTrue(!written(other).equals(perImage));
+    }
+
+    @Test
+    void onePerImageNeedsImageIds() throws IOException {
+        java.nio.file.Path txt = Files.writeString(dir.resolve("c.txt"), "one\ntwo\n");
+        assertEquals(2, run("prepare-captions", "--format", "txt", "--input", txt.toString(), "--output",
+                dir.resolve("o").toString(), "--one-per-image"));
+        assertTrue(err.toString().contains("--one-per-image needs an 'image_id' column"), err.toString());
     }
 
     @Test

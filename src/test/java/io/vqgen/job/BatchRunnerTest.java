@@ -76,8 +76,8 @@ class BatchRunnerTest {
 
     @Test
     void oneCallWithTheBatchOptionsAndEveryImageInTaskOrder() {
-        WorkItem a = new WorkItem("a", "first", S, 100, new int[] {0, 2});
-        WorkItem b = new WorkItem("b", "second", S, 7, new int[] {1});
+        WorkItem a = new WorkItem("a", "first", null, S, 100, new int[] {0, 2});
+        WorkItem b = new WorkItem("b", "second", null, S, 7, new int[] {1});
         List<ImageTask> batch = new ArrayList<>(tasks(a));
         batch.addAll(tasks(b));
         List<Outcome> out = new BatchRunner(generator).run(S, batch);
@@ -95,9 +95,9 @@ class BatchRunnerTest {
 
     @Test
     void aFailingBatchIsRetriedInHalvesDownToSingleImages() {
-        WorkItem ok = new WorkItem("ok", "fine", S, 1, new int[] {0, 1, 2});
-        WorkItem oom = new WorkItem("oom", "[oom] only alone", S, 50, new int[] {0});
-        WorkItem fail = new WorkItem("fail", "[fail] never", S, 60, new int[] {0});
+        WorkItem ok = new WorkItem("ok", "fine", null, S, 1, new int[] {0, 1, 2});
+        WorkItem oom = new WorkItem("oom", "[oom] only alone", null, S, 50, new int[] {0});
+        WorkItem fail = new WorkItem("fail", "[fail] never", null, S, 60, new int[] {0});
         List<ImageTask> batch = new ArrayList<>(tasks(ok));
         batch.addAll(tasks(oom));
         batch.addAll(tasks(fail));
@@ -117,7 +117,7 @@ class BatchRunnerTest {
 
     @Test
     void aGeneratorThatLosesImagesFailsThoseImages() {
-        WorkItem a = new WorkItem("a", "p", S, 1, new int[] {0, 1});
+        WorkItem a = new WorkItem("a", "p", null, S, 1, new int[] {0, 1});
         generator.answer = images -> images.subList(0, images.size() - 1);
         List<Outcome> out = new BatchRunner(generator).run(S, tasks(a));
         assertEquals(2, out.size());

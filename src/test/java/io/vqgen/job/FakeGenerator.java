@@ -100,7 +100,7 @@ public final class FakeGenerator implements ImageGenerator {
         }
         List<GeneratedImage> out = new ArrayList<>();
         for (ImageRequest req : images) {
-            int[] grid = tokens(req.prompt(), req.seed(), sampling);
+            int[] grid = tokens(req.classLabel() == null ? req.prompt() : "class " + req.classLabel(), req.seed(), sampling);
             int w = TOKEN_WIDTH * SCALE;
             int h = TOKEN_HEIGHT * SCALE;
             byte[] rgb = new byte[w * h * 3];

@@ -92,11 +92,12 @@ class GenerateJobTest {
                 new Expected("c1", "a lighthouse on a rocky coast", Seeds.derivedBase(77, "c1"), 1, base));
         Dataset<Row> table = JobTestSupport.spark().read().parquet(out + "/manifest");
         assertEquals(List.of("id string", "image_index int", "prompt string", "seed bigint", "tokens array<int>",
-                        "token_height int", "token_width int", "image_uri string", "width int", "height int", "model string",
-                        "model_fingerprint string", "sampler string", "steps int", "guidance_scale double",
-                        "truncation_rate double", "noise string", "infer_speed double", "prior_rule int",
-                        "prior_weight double", "status string", "error string", "elapsed_ms bigint", "created_at timestamp",
-                        "image binary", "run_id string"),
+                        "token_height int", "token_width int", "image_uri string", "file_name string",
+                        "shard_member string", "shard_offset bigint", "image_bytes int", "width int", "height int",
+                        "model string", "model_fingerprint string", "sampler string", "steps int",
+                        "guidance_scale double", "truncation_rate double", "noise string", "infer_speed double",
+                        "prior_rule int", "prior_weight double", "status string", "error string", "elapsed_ms bigint",
+                        "task_attempt bigint", "created_at timestamp", "image struct<bytes:binary,path:string>", "run_id string"),
                 Arrays.stream(table.schema().fields()).map(f -> f.name() + " " + f.dataType().simpleString()).toList());
         List<Row> rows = table.collectAsList();
         Map<String, Row> ok = okImages(rows);
@@ -115,8 +116,13 @@ class GenerateJobTest {
                 assertEquals(FakeGenerator.TOKEN_WIDTH, (int) r.getAs("token_width"));
                 String uri = r.getAs("image_uri");
                 assertEquals("file:" + out + "/images/" + SafeIds.encode(e.id()) + "/" + i + ".png", uri);
+                assertEquals("images/" + SafeIds.encode(e.id()) + "/" + i + ".png", r.getAs("file_name"));
+                assertNull(r.getAs("shard_member"));
                 byte[] png = read(uri);
-                assertArrayEquals(png, (byte[]) r.getAs("image"), "inline image = stored image");
+                assertEquals(png.length, (int) r.getAs("image_bytes"));
+                Row inline = r.getAs("image");
+                assertArrayEquals(png, (byte[]) inline.getAs("bytes"), "inline image = stored image");
+                assertEquals((String) r.getAs("file_name"), inline.getAs("path"));
                 assertPixels(tokens, png);
                 assertEquals(16, (int) r.getAs("width"));
                 assertEquals(12, (int) r.getAs("height"));

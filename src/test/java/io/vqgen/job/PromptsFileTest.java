@@ -77,7 +77,7 @@ class PromptsFileTest {
     @Test
     void badLinesAreNamed() throws IOException {
         assertEquals("f.jsonl:1: unknown field 'colour'"
-                + " (known: id, prompt, seed, num_images, steps, guidance_scale, truncation_rate, infer_speed, prior_rule, prior_weight)", error("{\"id\": \"a\", \"prompt\": \"p\", \"colour\": \"red\"}"));
+                + " (known: id, prompt, class_label, seed, num_images, steps, guidance_scale, truncation_rate, infer_speed, prior_rule, prior_weight)", error("{\"id\": \"a\", \"prompt\": \"p\", \"colour\": \"red\"}"));
         assertEquals("f.jsonl:1: field 'seed' must be a 64-bit integer or null, got \"7\"", error("{\"id\": \"a\", \"seed\": \"7\"}"));
         assertEquals("f.jsonl:1: field 'num_images' must be a 32-bit integer or null, got 5000000000", error("{\"id\": \"a\", \"num_images\": 5000000000}"));
         assertEquals("f.jsonl:1: field 'id' must be a string or null, got 5", error("{\"id\": 5}"));

@@ -134,7 +134,7 @@ class RemoteModelJobTest {
         long before = s3aBytesRead();
         ModelCheck check = ModelCheck.of(s3.uri("models/with-big"), s3.conf());
         long read = s3aBytesRead() - before;
-        assertEquals(100, check.trainTimesteps());
+        assertEquals(100, check.limits().maxSteps());
         assertTrue(read < (12L << 20), "read " + read + " bytes to check a model of " + (64 + 4) + " MiB");
         assertEquals(s3.uri("models/with-big"), check.model());
     }

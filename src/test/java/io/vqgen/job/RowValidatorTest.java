@@ -23,10 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 class RowValidatorTest {
     private final JobConfig config = JobConfig.of(Map.of("input", "i", "output", "o", "model", "m", "steps", "20",
             "num_images", "2", "run_seed", "5", "id_column", "key", "prompt_column", "caption"), "test");
-    private final RowValidator validator = new RowValidator(config, 100);
+    private final RowValidator validator = new RowValidator(config, new ModelLimits(100, 0));
 
     private static PlannedRow row(String id, String prompt) {
-        return new PlannedRow(id, null, prompt, Map.of(), "f", 3, "f", 3, new int[0]);
+        return new PlannedRow(id, null, prompt, null, Map.of(), "f", 3, "f", 3, new int[0]);
     }
 
     /** A row with overrides given as setting, value, setting, value, … (values as Spark reads them: Long or Double). */
@@ -35,7 +35,7 @@ class RowValidatorTest {
         for (int i = 0; i < settingAndValue.length; i += 2) {
             overrides.put((GenerationSetting) settingAndValue[i], settingAndValue[i + 1]);
         }
-        return new PlannedRow("id", null, "a prompt", overrides, "f", 0, "f", 0, new int[0]);
+        return new PlannedRow("id", null, "a prompt", null, overrides, "f", 0, "f", 0, new int[0]);
     }
 
     private String error(PlannedRow r) {
@@ -68,7 +68,7 @@ class RowValidatorTest {
 
     @Test
     void imagesAlreadyDoneAreSkipped() {
-        PlannedRow r = new PlannedRow("a", null, "p", Map.of(NUM_IMAGES, 4L), "f", 0, "f", 0, new int[] {0, 2});
+        PlannedRow r = new PlannedRow("a", null, "p", null, Map.of(NUM_IMAGES, 4L), "f", 0, "f", 0, new int[] {0, 2});
         assertArrayEquals(new int[] {1, 3}, validator.check(r).work().indices());
     }
 
@@ -77,12 +77,12 @@ class RowValidatorTest {
         assertEquals("key is null", error(row(null, "p")));
         assertEquals("key is empty", error(row("", "p")));
         assertEquals("key is not valid UTF-8 (bytes ff, file:/in/a.parquet row 7): ids name images and seed them, so "
-                + "they must be text", error(new PlannedRow("\uFFFD", "FF", "p", Map.of(), "file:/in/a.parquet", 7,
+                + "they must be text", error(new PlannedRow("\uFFFD", "FF", "p", null, Map.of(), "file:/in/a.parquet", 7,
                 "file:/in/a.parquet", 7, new int[0])));
         assertEquals("caption is null", error(row("a", null)));
         assertEquals("caption is empty", error(row("a", " \t")));
         assertEquals("duplicate key 'a': only its first row in input order (file:/in/a.parquet row 2) is generated",
-                error(new PlannedRow("a", null, "p", Map.of(), "file:/in/b.parquet", 0, "file:/in/a.parquet", 2, new int[0])));
+                error(new PlannedRow("a", null, "p", null, Map.of(), "file:/in/b.parquet", 0, "file:/in/a.parquet", 2, new int[0])));
         assertEquals("num_images 0 is out of range (1..1024)", error(withOverrides(NUM_IMAGES, 0L)));
         assertEquals("num_images 5000 is out of range (1..1024)", error(withOverrides(NUM_IMAGES, 5000L)));
         assertEquals("seed -1 is out of range (0..9223372036854775806 for 2 images)", error(withOverrides(SEED, -1L)));

@@ -237,6 +237,68 @@ class TorchBinFileTest {
         assertRefused(new PickleBuilder().proto(2).emptyDict().str("a").bytes(), Map.of(), "truncated pickle");
     }
 
+    /** BINUNICODE8 (0x8d) carries an unsigned 64-bit length: one of 2^63 or more is negative as a Java long. */
+    @ParameterizedTest
+    @ValueSource(longs = {Long.MIN_VALUE, -1L, Long.MIN_VALUE + 3})
+    void refusesStringLengthsBeyondTheFile(long length) throws IOException {
+        PickleBuilder p = new PickleBuilder().proto(4).op(0x8d);
+        for (int i = 0; i < 8; i++) {
+            p.op((int) (length >>> (8 * i)) & 0xFF);
+        }
+        assertRefused(p.op('a', 'b', 'c', '.').bytes(), Map.of(), "corrupt pickle at byte 2: string of "
+                + Long.toUnsignedString(length) + " bytes runs past the end of the pickle");
+    }
+
+    /** A list that contains itself through a tuple: {@code l = []; l.append((l,))}, memo 0. */
+    private static PickleBuilder cyclicList(PickleBuilder p) {
+        return p.op(']', 'q', 0, 'h', 0, 0x85, 'a');
+    }
+
+    /**
+     * Python refuses a list as a dict key (unhashable); Java hashes it, which for a list that contains itself never
+     * ends (StackOverflowError), and for tuples that share their items doubles with each level.
+     */
+    @Test
+    void refusesUnhashableAndOversizedDictKeys() throws IOException {
+        byte[] listKey = cyclicList(new PickleBuilder().proto(2).emptyDict()).integer(1).op('s').stop().bytes();
+        assertRefused(listKey, Map.of(), "corrupt pickle at byte " + (listKey.length - 2)
+                + ": dict key is a list (unhashable)");
+        PickleBuilder nested = new PickleBuilder().proto(2).emptyDict().emptyTuple();
+        for (int level = 0; level < 64; level++) {
+            nested.op('q', 0, 'h', 0, 0x86); // t = (t, t)
+        }
+        byte[] pickle = nested.integer(1).op('s').stop().bytes();
+        assertRefused(pickle, Map.of(), "corrupt pickle at byte " + (pickle.length - 2)
+                + ": dict key of more than 65536 items and characters");
+    }
+
+    /** The pre-1.6 format's header values are described, never printed whole or hashed: they may contain themselves. */
+    @Test
+    void describesBadLegacyHeaderValuesWithoutPrintingThem() throws IOException {
+        byte[] magic = new PickleBuilder().proto(2).op(0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19)
+                .stop().bytes();
+        Path file = tmp.resolve("legacy.bin");
+        byte[] protocol = cyclicList(new PickleBuilder().proto(2)).op(0x85).stop().bytes(); // (l,)
+        Files.write(file, concat(magic, protocol));
+        WeightsException e = assertThrows(WeightsException.class, () -> TorchBinFile.open(file));
+        assertEquals(file + ": unsupported legacy torch.save protocol a tuple of 1 (expected 1001)", e.getMessage());
+
+        byte[] header = concat(magic, new PickleBuilder().proto(2).integer(1001).stop().bytes(),
+                new PickleBuilder().proto(2).emptyDict().str("little_endian").op(0x88).op('s').stop().bytes(),
+                new PickleBuilder().proto(2).emptyDict().stop().bytes());
+        Files.write(file, concat(header, cyclicList(new PickleBuilder().proto(2).op(']')).op('a').stop().bytes()));
+        e = assertThrows(WeightsException.class, () -> TorchBinFile.open(file));
+        assertEquals(file + ": legacy checkpoint: storage key a list of 1 is not a string", e.getMessage());
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
     @Test
     void refusesBigEndianCheckpoints() throws IOException {
         byte[] pickle = stateDict(p -> { });

@@ -7,6 +7,9 @@ import io.vqgen.model.layers.Parameters;
 
 /** {@code nn.Conv2d} with square kernel, stride and zero padding. weight [out, in, k, k], bias [out]. */
 record Conv(NDArray weight, NDArray bias, int stride, int padding) {
+    static {
+        io.vqgen.model.layers.Nnpack.quietWhereUnsupported();
+    }
 
     static Conv load(Parameters p, String name, long in, long out, int kernel, int stride, int padding) {
         return new Conv(p.take(name + ".weight", out, in, kernel, kernel), p.take(name + ".bias", out), stride, padding);
