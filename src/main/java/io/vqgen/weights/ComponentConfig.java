@@ -23,7 +23,8 @@ public final class ComponentConfig {
     /**
      * The constructor defaults of the reference classes: diffusers 0.24.0 ({@code Transformer2DModel}, {@code VQModel},
      * {@code VQDiffusionScheduler}, {@code LearnedClassifierFreeSamplingEmbeddings}) and transformers 4.30
-     * ({@code CLIPTextConfig}, read for {@code CLIPTextModel}). null: an optional key ({@code Optional[...] = None});
+     * ({@code CLIPTextConfig} for {@code CLIPTextModel}, {@code CLIPVisionConfig} for {@code CLIPVisionModel},
+     * {@code CLIPConfig} for {@code CLIPModel}, whose towers are read as the first two). null: an optional key ({@code Optional[...] = None});
      * a key that is not listed has no default. {@code mid_block_add_attention} and {@code force_upcast} are diffusers
      * 0.25's (0.24 ignores them; their defaults keep 0.24's behaviour). vqgen's own keys for the research release's
      * models (README: the converted folder) default to diffusers' behaviour: VQModel's {@code quantizer} and
@@ -52,6 +53,14 @@ public final class ComponentConfig {
                 "vocab_size": 49408, "hidden_size": 512, "intermediate_size": 2048, "projection_dim": 512,
                 "num_hidden_layers": 12, "num_attention_heads": 8, "max_position_embeddings": 77,
                 "hidden_act": "quick_gelu", "layer_norm_eps": 1e-5, "attention_dropout": 0.0
+              },
+              "CLIPVisionModel": {
+                "hidden_size": 768, "intermediate_size": 3072, "projection_dim": 512, "num_hidden_layers": 12,
+                "num_attention_heads": 12, "num_channels": 3, "image_size": 224, "patch_size": 32,
+                "hidden_act": "quick_gelu", "layer_norm_eps": 1e-5, "attention_dropout": 0.0
+              },
+              "CLIPModel": {
+                "text_config": null, "vision_config": null, "projection_dim": 512, "logit_scale_init_value": 2.6592
               },
               "VQDiffusionScheduler": {
                 "num_train_timesteps": 100, "alpha_cum_start": 0.99999, "alpha_cum_end": 0.000009,

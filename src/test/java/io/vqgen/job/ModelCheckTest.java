@@ -24,10 +24,10 @@ class ModelCheckTest {
 
     @Test
     void readsTheTrainingStepsAndTheirDefault() throws IOException {
-        assertEquals(250, local(model("{\"num_vec_classes\": 12, \"num_train_timesteps\": 250}")).trainTimesteps());
-        assertEquals(100, local(model("{\"num_vec_classes\": 12}")).trainTimesteps(),
+        assertEquals(250, local(model("{\"num_vec_classes\": 12, \"num_train_timesteps\": 250}")).limits().maxSteps());
+        assertEquals(100, local(model("{\"num_vec_classes\": 12}")).limits().maxSteps(),
                 "absent: diffusers' default, as generate uses it");
-        assertEquals(100, local(model("{\"num_train_timesteps\": null}")).trainTimesteps());
+        assertEquals(100, local(model("{\"num_train_timesteps\": null}")).limits().maxSteps());
     }
 
     @Test
