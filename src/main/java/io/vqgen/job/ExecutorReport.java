@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -77,8 +76,8 @@ public record ExecutorReport(String runId, String executorId, String host, long 
             tasks.add(entry);
             ExecutorReport report = new ExecutorReport(runId, executorId, host, pid, GeneratorCache.builds(),
                     List.copyOf(tasks));
-            try (FSDataOutputStream out = file.getFileSystem(conf).create(file, true)) {
-                out.write(JSON.writeValueAsBytes(report));
+            try {
+                OutputFiles.of(layout, runId, conf).write(file.toString(), JSON.writeValueAsBytes(report));
             } catch (IOException e) {
                 // a diagnostic record: losing it must not make Spark regenerate the task's images
                 LOG.warn("cannot write the executor report {}: {}", file, ErrorText.of(e));

@@ -98,7 +98,7 @@ public final class GenerateJob {
                 return 2;
             }
             LOG.error("run {} failed", config.runId(), e);
-            err.println("vqgen run: run " + config.runId() + " failed: " + ErrorText.of(JobRunner.rootCause(e)));
+            err.println("vqgen run: run " + config.runId() + " failed: " + JobRunner.failure(e, config.output()));
             return 1;
         } finally {
             if (ownSession && spark != null) {

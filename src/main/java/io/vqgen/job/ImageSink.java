@@ -13,7 +13,8 @@ import java.util.Map;
 /**
  * Encodes a batch's images as PNG, with their provenance in PNG text chunks (prompt, seed, model, sampler and every
  * sampling setting, see {@link ImageProvenance}), stores them ({@link ImageStorage}: PNG objects or webdataset shards)
- * and turns every outcome into its manifest record. A failed write becomes that image's error record.
+ * and turns every outcome into its manifest record. An image is stored whole or not at all ({@link OutputFiles}); a
+ * failed write (a full disk included) becomes that image's error record, and a rerun makes it again.
  */
 final class ImageSink {
     private final ImageStorage storage;

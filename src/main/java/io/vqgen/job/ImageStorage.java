@@ -29,9 +29,9 @@ interface ImageStorage {
     void abort();
 
     static ImageStorage of(JobConfig config, OutputLayout layout, org.apache.hadoop.conf.Configuration hadoopConf,
-                           int partition) {
+                           int partition, OutputFiles files) {
         return switch (config.outputFormat()) {
-            case PNG -> new PngObjects(layout, hadoopConf);
+            case PNG -> new PngObjects(layout, files);
             case WEBDATASET -> new WebDatasetShards(layout, hadoopConf, config.runId(), partition,
                     config.shardImages(), config.shardBytes());
         };

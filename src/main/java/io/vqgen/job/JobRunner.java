@@ -2,6 +2,7 @@ package io.vqgen.job;
 
 import io.vqgen.pipeline.NoiseMode;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkContext;
@@ -16,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -40,6 +42,7 @@ import static org.apache.spark.sql.functions.xxhash64;
  */
 public final class JobRunner {
     private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
+    private static final String S3A_INPUT_STREAM = "fs.s3a.input.stream.type";
 
     private JobRunner() {
     }
@@ -68,6 +71,11 @@ public final class JobRunner {
                 hadoopConf.set(k.substring("spark.hadoop.".length()), v);
             }
         });
+        if (hadoopConf.get(S3A_INPUT_STREAM) == null) {
+            // Hadoop 3.5's default S3A input stream ("analytics") fails a read whose response ends early, and the
+            // driver then reports a readable table as unreadable; the classic stream reads on from where it was
+            hadoopConf.set(S3A_INPUT_STREAM, "classic");
+        }
         ModelCheck model = ModelCheck.of(config.model(), hadoopConf);
         if (config.sampling().steps() > model.limits().maxSteps()) {
             throw new JobException("steps: " + config.sampling().steps() + " exceeds the model's num_train_timesteps ("
@@ -115,6 +123,7 @@ public final class JobRunner {
         Progress progress = new Progress();
         JobProgress reporter = null;
         RunInterruption interruption = RunInterruption.watch(sc, job.runId());
+        OutputFiles files = outputFiles(layout, job.runId(), hadoopConf);
         try {
             Row counts = rows.agg(count(lit(1)), sum(when(col(PromptPlan.TODO), 1L).otherwise(0L)),
                     sum(col(PromptPlan.IMAGES_TODO))).first();
@@ -139,17 +148,18 @@ public final class JobRunner {
                 }
                 LOG.info("run {}: commit {} of {} done", job.runId(), c + 1, progress.commits);
             }
-            RunSummary summary = summarize(spark, job, layout, started, progress, metrics, "succeeded", null);
+            RunSummary summary = summarize(spark, job, layout, files, started, progress, metrics, "succeeded", null);
             LOG.info(summary.describe());
             return summary;
         } catch (Exception e) {
             // Spark's own failures are checked SparkExceptions: record every failure, then rethrow it as it is.
             try {
                 if (interruption.signalled()) {
-                    summarize(spark, job, layout, started, progress, metrics, "interrupted",
+                    summarize(spark, job, layout, files, started, progress, metrics, "interrupted",
                             "the driver's JVM was told to stop (SIGTERM or SIGINT) during the run; rerun to resume");
                 } else {
-                    summarize(spark, job, layout, started, progress, metrics, "failed", ErrorText.of(rootCause(e)));
+                    summarize(spark, job, layout, files, started, progress, metrics, "failed",
+                            failure(e, layout.root()));
                 }
             } catch (RuntimeException second) {
                 e.addSuppressed(second);
@@ -162,9 +172,41 @@ public final class JobRunner {
             sc.setJobDescription(null);
             rows.unpersist();
             conf.unpersist();
+            try {
+                Leftovers.removeOwn(layout, job.runId(), hadoopConf);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("run {}: cannot delete its staging folder: {}", job.runId(), ErrorText.of(e));
+            }
             prepared.lease().close();
             interruption.close();
         }
+    }
+
+    /** The run's file writer; first deletes what runs stopped mid-way left. */
+    private static OutputFiles outputFiles(OutputLayout layout, String runId, Configuration hadoopConf) {
+        try {
+            Leftovers.removeOthers(layout, runId, hadoopConf);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("run {}: cannot delete what stopped runs left: {}", runId, ErrorText.of(e));
+        }
+        try {
+            return OutputFiles.of(layout, runId, hadoopConf);
+        } catch (IOException e) {
+            throw new JobException("output " + layout.root() + ": cannot write there (" + ErrorText.of(e) + ")", e);
+        }
+    }
+
+    /**
+     * One line saying why a run failed: a full disk names the output (whatever part of the run hit it: an image, the
+     * manifest, a Spark file, the summary); anything else is its innermost cause.
+     */
+    static String failure(Throwable e, String output) {
+        String full = DiskFull.reason(e);
+        if (full != null) {
+            return "output " + output + ": disk full (" + full + "); what was committed stays: free some space and"
+                    + " rerun to resume";
+        }
+        return ErrorText.of(rootCause(e));
     }
 
     private static final class Progress {
@@ -198,6 +240,10 @@ public final class JobRunner {
             return layout;
         } catch (IOException | RuntimeException e) {
             throw new JobException("output " + job.output() + ": cannot write there (" + ErrorText.of(e) + ")", e);
+        } catch (FSError e) { // Hadoop's local file system: a failed write, e.g. a full disk
+            String full = DiskFull.reason(e);
+            throw new JobException("output " + job.output() + ": cannot write there ("
+                    + (full != null ? "disk full: " + full : ErrorText.of(e.getCause())) + ")", e);
         }
     }
 
@@ -241,8 +287,9 @@ public final class JobRunner {
                 + "--set overwrite=true to make them again with these settings");
     }
 
-    private static RunSummary summarize(SparkSession spark, JobConfig job, OutputLayout layout, Instant started,
-                                        Progress progress, JobMetrics metrics, String status, String error) {
+    private static RunSummary summarize(SparkSession spark, JobConfig job, OutputLayout layout, OutputFiles files,
+                                        Instant started, Progress progress, JobMetrics metrics, String status,
+                                        String error) {
         Map<String, Long> counts = new HashMap<>();
         String partition = layout.manifestPartition(job.runId());
         if (exists(partition, spark.sparkContext().hadoopConfiguration())) {
@@ -262,9 +309,10 @@ public final class JobRunner {
                 layout.manifest(), layout.summary(job.runId()),
                 job.maskedSettings());
         try {
-            summary.write(spark.sparkContext().hadoopConfiguration());
+            summary.write(files);
         } catch (IOException e) {
-            throw new JobException("output " + layout.summary(job.runId()) + ": cannot write the run summary ("
+            // not a bad input (exit 2): the run's work is committed, and a rerun writes a summary again
+            throw new UncheckedIOException("output " + layout.summary(job.runId()) + ": cannot write the run summary ("
                     + ErrorText.of(e) + ")", e);
         }
         return summary;

@@ -11,6 +11,7 @@ import java.io.Serializable;
  * manifest/run_id=&lt;run id&gt;/*.parquet     the manifest, one Spark-committed partition per run
  * runs/&lt;run id&gt;.json                    the run summary
  * runs/&lt;run id&gt;/executors/*.json         one report per JVM that ran tasks (device, pipeline builds, tasks)
+ * .partial/&lt;run id&gt;/                    files being written (file://, hdfs://), renamed into place when whole
  * </pre>
  */
 public record OutputLayout(String root) implements Serializable {
@@ -42,6 +43,15 @@ public record OutputLayout(String root) implements Serializable {
 
     public String executors(String runId) {
         return runs() + "/" + runId + "/executors";
+    }
+
+    /** Where a run writes its files before renaming them into place ({@link OutputFiles}). */
+    public String staging(String runId) {
+        return stagingRoot() + "/" + runId;
+    }
+
+    public String stagingRoot() {
+        return root + "/.partial";
     }
 
     public String image(String id, int index) {

@@ -8,6 +8,8 @@ import org.apache.spark.util.TaskCompletionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -174,7 +176,7 @@ final class PartitionRun implements Iterator<Row> {
             generator = GeneratorCache.get(factory, config.model(),
                     () -> ExecutorModels.localFolder(config, hadoopConf), device.used(), config.dtype());
             runner = new BatchRunner(generator);
-            sink = new ImageSink(ImageStorage.of(config, layout, hadoopConf, runPartition), generator, config.model(),
+            sink = new ImageSink(ImageStorage.of(config, layout, hadoopConf, runPartition, outputFiles()), generator, config.model(),
                     config.inlineImages());
             writer = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "vqgen-writer-" + partition);
@@ -197,6 +199,14 @@ final class PartitionRun implements Iterator<Row> {
         LOG.info("partition {} batch {} on {}: {} rows, {} images, {} s, {} images/s", partition, batches, device.used(),
                 rows, batch.size(), String.format("%.2f", seconds), String.format("%.2f", batch.size() / seconds));
         writes.addLast(writer.submit(() -> sink.write(outcomes)));
+    }
+
+    private OutputFiles outputFiles() {
+        try {
+            return OutputFiles.of(layout, config.runId(), hadoopConf);
+        } catch (IOException e) {
+            throw new UncheckedIOException("output " + layout.root() + ": " + ErrorText.of(e), e);
+        }
     }
 
     private void collect(Future<List<ManifestRecord>> write) {

@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * One run at a time per output: a lease object {@code <output>/runs/_lease.json} that a run writes before it plans
  * and keeps fresh with a heartbeat while it runs. A second run into the same output is refused (exit 2) while the
  * lease is fresh; a lease whose heartbeat is older than {@link #STALE} (its run was killed) is taken over with a
- * warning.
+ * warning, and so is one whose run is seen to be gone: written on this host, in this PID namespace, by a process
+ * that no longer exists (a local run killed and rerun at once).
  *
  * <p>On file:// and hdfs:// the lease is created only if absent, atomically. Object stores have no atomic "create if
  * absent" (through S3A), so there taking the lease is write, wait, read back: of two runs
@@ -75,17 +76,20 @@ final class RunLease implements AutoCloseable {
             JsonNode held = current(fs, path);
             if (held != null) {
                 Duration age = age(held);
-                if (age.compareTo(STALE) < 0) {
+                boolean gone = goneHere(held);
+                if (age.compareTo(STALE) < 0 && !gone) {
                     throw inUse(layout, path, held, age);
                 }
-                LOG.warn("output {}: taking over the lease of run {} (no heartbeat for {} s: it was killed or lost)",
-                        layout.root(), held.path("run_id").asText(), age.toSeconds());
+                LOG.warn("output {}: taking over the lease of run {} ({})", layout.root(), held.path("run_id").asText(),
+                        gone ? "its process " + held.path("pid").asText() + " on this host is gone"
+                                : "no heartbeat for " + age.toSeconds() + " s: it was killed or lost");
             }
             ObjectNode mine = JSON.createObjectNode()
                     .put("run_id", runId)
                     .put("nonce", UUID.randomUUID().toString())
                     .put("host", host())
                     .put("pid", ProcessHandle.current().pid())
+                    .put("pid_namespace", pidNamespace())
                     .put("started", Instant.now().toString());
             RunLease lease = new RunLease(path, fs, mine);
             if (ATOMIC_CREATE.contains(fs.getScheme())) {
@@ -109,9 +113,11 @@ final class RunLease implements AutoCloseable {
             lease.heartbeat.scheduleAtFixedRate(lease::beat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(),
                     TimeUnit.MILLISECONDS);
             return lease;
-        } catch (IOException e) {
+        } catch (IOException | org.apache.hadoop.fs.FSError e) {
+            // Hadoop's local streams report a failed write (a full disk) as FSError, an Error
+            String full = DiskFull.reason(e);
             throw new JobException("output " + layout.root() + ": cannot write the run lease " + path + " ("
-                    + ErrorText.of(e) + ")", e);
+                    + (full == null ? ErrorText.of(e) : "disk full: " + full) + ")", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new JobException("output " + layout.root() + ": interrupted while taking the run lease");
@@ -158,6 +164,37 @@ final class RunLease implements AutoCloseable {
         return Duration.ofMillis(Math.max(0, System.currentTimeMillis() - held.path("heartbeat").asLong(0)));
     }
 
+    /**
+     * True when the lease's process is known to be gone: same host name and same PID namespace (containers sharing a
+     * host name have their own), and no process with its pid, or one started after the lease was (the pid reused).
+     */
+    static boolean goneHere(JsonNode held) {
+        String namespace = pidNamespace();
+        if (namespace.isEmpty() || !host().equals(held.path("host").asText())
+                || !namespace.equals(held.path("pid_namespace").asText()) || !held.path("pid").canConvertToLong()) {
+            return false;
+        }
+        java.util.Optional<ProcessHandle> process = ProcessHandle.of(held.path("pid").asLong());
+        if (process.isEmpty()) {
+            return true;
+        }
+        try {
+            Instant started = Instant.parse(held.path("started").asText());
+            return process.get().info().startInstant().map(s -> s.isAfter(started.plusSeconds(1))).orElse(false);
+        } catch (java.time.format.DateTimeParseException e) {
+            return false;
+        }
+    }
+
+    /** The kernel's identity of this process's PID namespace ("pid:[4026531836]"), empty where there is none. */
+    private static String pidNamespace() {
+        try {
+            return java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/pid")).toString();
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return "";
+        }
+    }
+
     private static String host() {
         try {
             return InetAddress.getLocalHost().getHostName();
@@ -201,7 +238,7 @@ final class RunLease implements AutoCloseable {
     private void beat() {
         try {
             write();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | org.apache.hadoop.fs.FSError e) {
             LOG.warn("run {}: the lease heartbeat to {} failed ({}); another run may take the output over after {} "
                     + "minutes without one", content.path("run_id").asText(), path, ErrorText.of(e), STALE.toMinutes());
         }

@@ -3,9 +3,6 @@ package io.vqgen.job;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
-import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -54,11 +51,9 @@ public record RunSummary(String runId, String status, String error, String input
         }
     }
 
-    void write(Configuration conf) throws IOException {
-        Path path = new Path(summary);
-        try (FSDataOutputStream out = path.getFileSystem(conf).create(path, true)) {
-            out.write(toJson().getBytes(StandardCharsets.UTF_8));
-        }
+    /** Writes the summary to {@link #summary()}, whole or not at all. */
+    void write(OutputFiles files) throws IOException {
+        files.write(summary, toJson().getBytes(StandardCharsets.UTF_8));
     }
 
     /** One line for the log and the console. */

@@ -1,7 +1,8 @@
 package io.vqgen.cluster;
 
+import io.vqgen.ChildJvm;
+
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -272,7 +273,7 @@ public final class StandaloneCluster implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-        cmd.addAll(moduleOptions());
+        cmd.addAll(ChildJvm.moduleOptions());
         cmd.addAll(List.of("-cp", sparkHome.resolve("conf") + java.io.File.pathSeparator + sparkHome.resolve("jars") + "/*"));
         cmd.addAll(mainAndArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -288,13 +289,6 @@ public final class StandaloneCluster implements AutoCloseable {
 
     private static java.io.File nullFile() {
         return new java.io.File("/dev/null");
-    }
-
-    /** The --add-opens flags this JVM got from the build (Spark needs them on Java 17). */
-    private static List<String> moduleOptions() {
-        return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-opens") || a.startsWith("-Djdk.reflect") || a.startsWith("-Dio.netty"))
-                .toList();
     }
 
     private void awaitWorkers(Duration timeout) throws IOException, InterruptedException {

@@ -1,5 +1,6 @@
 package io.vqgen.cluster;
 
+import io.vqgen.FaultyLocalFileSystem;
 import io.vqgen.captions.Caption;
 import io.vqgen.captions.CocoCaptionsReader;
 import io.vqgen.captions.CocoFiles;
@@ -52,6 +53,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StandaloneClusterTest {
     private static final int PROMPTS = 8;
     private static final int PARTITIONS = 4;
+    /** Bytes of a PNG an executor has written when it stops at the write gate. */
+    private static final long WRITTEN_BEFORE_GATE = 100;
 
     private static StandaloneCluster cluster;
     private static SparkSession spark;
@@ -111,25 +114,36 @@ class StandaloneClusterTest {
 
     /**
      * One submission proves it all (each costs a driver and two executor JVMs, and CI has 2 cores): both
-     * executors build their pipeline and stop at a gate inside their first batch, one is killed there, and
-     * the run must still complete with every image once, the same as the local run.
+     * executors build their pipeline and stop at a gate inside their first batch; then, let through, at a second
+     * gate in the output's file system ({@link FaultyLocalFileSystem}) in the middle of writing their first PNG.
+     * One is killed there (SIGKILL), and the run must still complete with every image once, the same as the local
+     * run, and nothing partial left.
      */
     @Test
     void gpuTasksOnePipelinePerExecutorJvmAndAKilledExecutorStillGiveTheLocalRunsImages() throws Exception {
         Path out = cluster.dir().resolve("out-cluster");
         Path gate = cluster.dir().resolve("gate");
-        StandaloneCluster.Driver driver = cluster.launchDriver(GenerateJob.class.getName(), appJar, sparkConf(gate),
-                List.of(jobFile.toString(), "--set", "output=" + out, "--set", "run_id=cluster",
-                        "--set", "generator=" + GatedGeneratorFactory.class.getName()));
+        Path writeGate = cluster.dir().resolve("write-gate");
+        StandaloneCluster.Driver driver = cluster.launchDriver(GenerateJob.class.getName(), appJar,
+                sparkConf(gate, writeGate), List.of(jobFile.toString(), "--set", "output=" + FaultyLocalFileSystem.uri(out),
+                        "--set", "run_id=cluster", "--set", "generator=" + GatedGeneratorFactory.class.getName()));
 
         Map<Long, String> waiting = awaitWaiting(gate, 2, Duration.ofMinutes(3));
         assertEquals(Set.of("0", "1"), Set.copyOf(waiting.values()),
                 "the two executor JVMs' tasks were given the two workers' GPUs: " + waiting);
         ProcessHandle victim = cluster.executors().stream().filter(p -> waiting.containsKey(p.pid())).findFirst()
                 .orElseThrow(() -> new AssertionError("no executor of this cluster among " + waiting));
+        Files.createFile(gate.resolve("open"));
+        awaitWaiting(writeGate, List.of(victim.pid()), Duration.ofMinutes(2));
+        List<Path> partial;
+        try (Stream<Path> staged = Files.list(out.resolve(".partial/cluster"))) {
+            partial = staged.filter(f -> f.toString().endsWith(".png")).toList();
+        }
+        assertTrue(partial.stream().anyMatch(f -> size(f) == WRITTEN_BEFORE_GATE),
+                "the executor to be killed is mid-way through a PNG, in the run's staging folder: " + partial);
         victim.destroyForcibly();
         victim.onExit().get();
-        Files.createFile(gate.resolve("open"));
+        Files.createFile(writeGate.resolve("open"));
 
         StandaloneCluster.Submission run = driver.await(Duration.ofMinutes(4));
         assertEquals(0, run.exitCode(), () -> "driver failed:\n" + tail(run) + "\n" + diagnostics());
@@ -137,6 +151,11 @@ class StandaloneClusterTest {
                 "the driver saw the executor go");
         assertEquals(local, images(out, "cluster"),
                 "every image once, with the local run's seeds, token grids and PNG bytes");
+        try (Stream<Path> files = Files.walk(out.resolve("images"))) {
+            assertEquals(PROMPTS, files.filter(Files::isRegularFile).count(),
+                    "no file under images/ but the manifest's PNGs (each decoded above)");
+        }
+        assertFalse(Files.exists(out.resolve(".partial")), "the killed write's partial PNG was deleted with the run's staging folder");
 
         List<ExecutorReport> reports = reports(out, "cluster");
         assertFalse(reports.stream().anyMatch(r -> r.pid() == ProcessHandle.current().pid()),
@@ -172,7 +191,15 @@ class StandaloneClusterTest {
         assertTrue(executorLogs.contains("generating on cpu"));
     }
 
-    private static Map<String, String> sparkConf(Path gate) {
+    private static long size(Path f) {
+        try {
+            return Files.size(f);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static Map<String, String> sparkConf(Path gate, Path writeGate) {
         Map<String, String> conf = new LinkedHashMap<>(Map.of(
                 "spark.executor.cores", "1",
                 "spark.executor.memory", "768m",
@@ -184,6 +211,11 @@ class StandaloneClusterTest {
         // short-lived test JVMs: C1 only and one GC thread leave the 2 cores to the work
         conf.put("spark.executor.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -D"
                 + GatedGeneratorFactory.GATE_PROPERTY + "=" + gate);
+        // the output's file system, with a gate in each executor JVM's first PNG write (its staged copy)
+        FaultyLocalFileSystem.settings().forEach((k, v) -> conf.put("spark.hadoop." + k, v));
+        conf.put("spark.hadoop." + FaultyLocalFileSystem.GATE_DIR, writeGate.toString());
+        conf.put("spark.hadoop." + FaultyLocalFileSystem.GATE_WRITE, "/\\.partial/.+\\.png$");
+        conf.put("spark.hadoop." + FaultyLocalFileSystem.GATE_WRITE_AFTER, Long.toString(WRITTEN_BEFORE_GATE));
         return conf;
     }
 
@@ -199,7 +231,7 @@ class StandaloneClusterTest {
         for (Row r : rows) {
             assertEquals("ok", r.getString(7), () -> "row " + r);
             String key = r.getString(0) + "/" + r.getInt(1);
-            byte[] png = Files.readAllBytes(Path.of(URI.create(r.getString(4))));
+            byte[] png = Files.readAllBytes(Path.of(URI.create(r.getString(4)).getPath()));
             BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(png));
             assertNotNull(decoded, key + " is a PNG");
             assertEquals(r.getInt(5), decoded.getWidth());
@@ -219,6 +251,18 @@ class StandaloneClusterTest {
                 reports.add(ExecutorReport.fromJson(Files.readString(f)));
             }
             return reports;
+        }
+    }
+
+    /** Once each of {@code pids} waits at the gate. */
+    private static void awaitWaiting(Path gate, List<Long> pids, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!pids.stream().allMatch(pid -> Files.exists(gate.resolve("waiting-" + pid)))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(pids + " did not reach the gate " + gate + " within " + timeout + "\n"
+                        + diagnostics());
+            }
+            Thread.sleep(100);
         }
     }
 

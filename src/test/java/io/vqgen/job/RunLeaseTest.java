@@ -94,4 +94,30 @@ class RunLeaseTest {
         JobException e = assertThrows(JobException.class, () -> DryRun.of(JobTestSupport.spark(), job(input, out, model)));
         assertTrue(e.getMessage().contains(" is in use by run busy "), e.getMessage());
     }
+
+    @Test
+    void aLeaseWhoseProcessIsGoneFromThisHostIsTakenOverAtOnce() throws Exception {
+        String host = java.net.InetAddress.getLocalHost().getHostName();
+        String namespace = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
+        Process exited = new ProcessBuilder("true").start();
+        exited.waitFor();
+        String started = java.time.Instant.now().minusSeconds(60).toString();
+        ObjectMapper json = new ObjectMapper();
+        java.util.function.BiFunction<String, Long, com.fasterxml.jackson.databind.JsonNode> lease = (h, pid) ->
+                json.valueToTree(Map.of("run_id", "killed", "host", h, "pid", pid, "pid_namespace", namespace,
+                        "started", started, "heartbeat", System.currentTimeMillis()));
+        assertTrue(RunLease.goneHere(lease.apply(host, exited.pid())), "its process exited");
+        assertFalse(RunLease.goneHere(lease.apply(host, ProcessHandle.current().pid())), "this JVM is alive");
+        assertFalse(RunLease.goneHere(lease.apply("another-host", exited.pid())), "another host: unknowable");
+        assertFalse(RunLease.goneHere(json.valueToTree(Map.of("run_id", "old", "host", host, "pid", exited.pid(),
+                "started", started, "heartbeat", System.currentTimeMillis()))), "no namespace recorded: unknowable");
+
+        Files.createDirectories(lease().getParent());
+        Files.writeString(lease(), json.writeValueAsString(lease.apply(host, exited.pid())));
+        try (LogCapture log = LogCapture.of(RunLease.class)) {
+            assertEquals(3, run(job(input, out, model)).imagesOk());
+            assertTrue(log.messages().stream().anyMatch(m -> m.contains("taking over the lease of run killed (its "
+                    + "process " + exited.pid() + " on this host is gone)")), log.messages().toString());
+        }
+    }
 }
