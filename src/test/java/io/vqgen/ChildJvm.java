@@ -22,14 +22,29 @@ public final class ChildJvm {
 
     /** Runs {@code mainClass args} in a JVM of its own (small heap, C1 only: short-lived test JVMs on 2 cores). */
     public static ChildJvm start(String mainClass, List<String> args, Path log) throws IOException {
+        return start(List.of(), mainClass, args, log, null);
+    }
+
+    /**
+     * As {@link #start(String, List, Path)} with more JVM options (system properties); with {@code stderr} not null
+     * the child's stderr goes there and only its stdout to {@code log}.
+     */
+    public static ChildJvm start(List<String> jvmOptions, String mainClass, List<String> args, Path log, Path stderr)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of("-Xmx768m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
         cmd.addAll(moduleOptions());
+        cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
         cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        if (stderr == null) {
+            pb.redirectErrorStream(true);
+        } else {
+            pb.redirectError(stderr.toFile());
+        }
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         return new ChildJvm(pb.start(), log);
     }
@@ -61,6 +76,11 @@ public final class ChildJvm {
             }
             Thread.sleep(50);
         }
+    }
+
+    /** SIGTERM (shutdown hooks run), as a pod being deleted or a scheduler stopping the job does. */
+    public void terminate() {
+        process.destroy();
     }
 
     /** SIGKILL (no shutdown hooks, no finally blocks), and waits until it is gone; returns the exit status. */
