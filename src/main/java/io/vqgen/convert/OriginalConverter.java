@@ -6,11 +6,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vqgen.model.ClassTransformer;
 import io.vqgen.model.ClassTransformerConfig;
+import io.vqgen.model.ClipTextConfig;
 import io.vqgen.model.ClipTextEncoder;
 import io.vqgen.model.Transformer2D;
+import io.vqgen.model.Transformer2DConfig;
 import io.vqgen.model.vq.VqConfig;
 import io.vqgen.model.vq.VqModel;
 import io.vqgen.text.ResearchTokenizerFiles;
+import io.vqgen.weights.ComponentConfig;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.ModelFolder;
 import io.vqgen.weights.RawTensor;
@@ -593,16 +596,17 @@ public final class OriginalConverter {
         try (NDManager manager = NDManager.newBaseManager()) {
             for (Map.Entry<String, Map<String, RawTensor>> e : components.entrySet()) {
                 StateDict weights = new StateDict(e.getKey(), e.getValue(), options);
-                JsonNode config = configs.get(e.getKey());
+                ComponentConfig config = new ComponentConfig(e.getKey() + "/config.json", configs.get(e.getKey()));
                 try (NDManager scope = manager.newSubManager()) {
                     switch (e.getKey()) {
-                        case VqModel.COMPONENT -> VqModel.create(VqConfig.fromJson(config), weights, scope).close();
-                        case ClipTextEncoder.COMPONENT -> ClipTextEncoder.create(config, weights, scope).close();
+                        case VqModel.COMPONENT -> VqModel.create(VqConfig.from(config), weights, scope).close();
+                        case ClipTextEncoder.COMPONENT ->
+                                ClipTextEncoder.create(ClipTextConfig.from(config), weights, scope).close();
                         case Transformer2D.COMPONENT -> {
-                            if (ClassTransformerConfig.CLASS_NAME.equals(config.path("_class_name").asText())) {
-                                ClassTransformer.create(config, weights, scope).close();
+                            if (ClassTransformerConfig.CLASS_NAME.equals(config.declaredClass())) {
+                                ClassTransformer.create(ClassTransformerConfig.from(config), weights, scope).close();
                             } else {
-                                Transformer2D.create(config, weights, scope).close();
+                                Transformer2D.create(Transformer2DConfig.from(config), weights, scope).close();
                             }
                         }
                         default -> {

@@ -7,7 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.JsonNode;
+import io.vqgen.weights.ComponentConfig;
 
 /**
  * The mask-and-replace forward process of VQ-Diffusion and its posterior, as diffusers 0.24.0's
@@ -111,33 +111,25 @@ public final class VqDiffusionScheduler {
         }
     }
 
-    /** From a diffusers {@code scheduler_config.json}; absent schedule values take diffusers' defaults. */
-    public static VqDiffusionScheduler fromConfig(JsonNode config) {
-        JsonNode classes = config.get("num_vec_classes");
-        if (classes == null || !classes.canConvertToInt()) {
-            throw new IllegalArgumentException("scheduler config: 'num_vec_classes' (an integer, codebook size + 1) "
-                    + "is required" + (classes == null ? "" : ", got " + classes));
-        }
-        return new VqDiffusionScheduler(classes.asInt(),
-                intOr(config, "num_train_timesteps", 100),
-                doubleOr(config, "alpha_cum_start", 0.99999),
-                doubleOr(config, "alpha_cum_end", 0.000009),
-                doubleOr(config, "gamma_cum_start", 0.000009),
-                doubleOr(config, "gamma_cum_end", 0.99999),
-                lastStep(config));
+    /** The reference class whose config this is (and whose defaults absent keys take). */
+    public static final String CLASS = "VQDiffusionScheduler";
+
+    /**
+     * From a diffusers {@code scheduler_config.json}: {@code num_vec_classes} is required (at least 2: a class and the
+     * mask), {@code num_train_timesteps} (at least 2) and the schedule's ends (in [0, 1]) take diffusers' defaults.
+     * vqgen's key {@code last_step}: "prediction" (diffusers, the default) or "posterior" (the research release).
+     */
+    public static VqDiffusionScheduler fromConfig(ComponentConfig config) {
+        ComponentConfig c = config.as(CLASS);
+        return new VqDiffusionScheduler(c.integer("num_vec_classes", 2), numTrainTimesteps(c),
+                c.number("alpha_cum_start", 0, 1), c.number("alpha_cum_end", 0, 1),
+                c.number("gamma_cum_start", 0, 1), c.number("gamma_cum_end", 0, 1),
+                c.choice("last_step", "prediction", "posterior").equals("posterior"));
     }
 
-    /** vqgen key {@code last_step}: "prediction" (diffusers, the default) or "posterior" (the research release). */
-    private static boolean lastStep(JsonNode config) {
-        JsonNode n = config.get("last_step");
-        if (n == null || n.isNull() || n.asText().equals("prediction") && n.isTextual()) {
-            return false;
-        }
-        if (n.isTextual() && n.asText().equals("posterior")) {
-            return true;
-        }
-        throw new IllegalArgumentException("scheduler config: 'last_step' must be \"prediction\" (diffusers) or "
-                + "\"posterior\" (the research release), got " + n);
+    /** {@code num_train_timesteps} as {@link #fromConfig} reads it: diffusers' default 100, at least 2. */
+    public static int numTrainTimesteps(ComponentConfig config) {
+        return config.as(CLASS).integer("num_train_timesteps", 2);
     }
 
     /** K: the number of classes including the mask. */
@@ -364,28 +356,6 @@ public final class VqDiffusionScheduler {
         if (!(v >= 0 && v <= 1)) {
             throw new IllegalArgumentException("scheduler config: '" + name + "' must be in [0, 1], got " + v);
         }
-    }
-
-    private static int intOr(JsonNode config, String key, int fallback) {
-        JsonNode v = config.get(key);
-        if (v == null || v.isNull()) {
-            return fallback;
-        }
-        if (!v.canConvertToInt() || !v.isIntegralNumber()) {
-            throw new IllegalArgumentException("scheduler config: '" + key + "' must be an integer, got " + v);
-        }
-        return v.asInt();
-    }
-
-    private static double doubleOr(JsonNode config, String key, double fallback) {
-        JsonNode v = config.get(key);
-        if (v == null || v.isNull()) {
-            return fallback;
-        }
-        if (!v.isNumber()) {
-            throw new IllegalArgumentException("scheduler config: '" + key + "' must be a number, got " + v);
-        }
-        return v.asDouble();
     }
 
     @Override

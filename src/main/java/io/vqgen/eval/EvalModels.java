@@ -8,6 +8,7 @@ import io.vqgen.model.ClipModelConfig;
 import io.vqgen.model.inception.FidInception;
 import io.vqgen.pipeline.ModelInitializer;
 import io.vqgen.text.ClipTokenizer;
+import io.vqgen.weights.ComponentConfig;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.StateDict;
 
@@ -89,8 +90,9 @@ public final class EvalModels {
         }
         config = (ObjectNode) JSON.readTree(out.resolve("config.json").toFile());
         ObjectNode text = (ObjectNode) config.get("text_config");
+        ClipModelConfig preset = ClipModelConfig.from(new ComponentConfig(out.resolve("config.json").toString(), config));
         if (tokenizer == null) {
-            text.put("vocab_size", ModelInitializer.trainTokenizer(out, text.path("vocab_size").asInt(), "<|endoftext|>"));
+            text.put("vocab_size", ModelInitializer.trainTokenizer(out, preset.text().vocabSize(), "<|endoftext|>"));
         } else {
             for (String file : TOKENIZER_FILES) {
                 Files.copy(tokenizer.resolve(file), out.resolve(file));
@@ -106,11 +108,11 @@ public final class EvalModels {
         }
         JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("config.json").toFile(), config);
         StateDict weights = StateDict.synthesizing("clip", seed, LoadOptions.cpuFloat32(), (name, shape) ->
-                name.equals("logit_scale") ? new io.vqgen.weights.WeightInit.Constant(
-                        (float) config.path("logit_scale_init_value").asDouble())
+                name.equals("logit_scale") ? new io.vqgen.weights.WeightInit.Constant((float) preset.logitScaleInit())
                         : io.vqgen.weights.WeightInit.DEFAULT.of(name, shape));
         try (NDManager manager = NDManager.newBaseManager()) {
-            ClipModel.create(ClipModelConfig.from("config.json", config), weights, manager).close();
+            ClipModel.create(ClipModelConfig.from(new ComponentConfig(out.resolve("config.json").toString(), config)),
+                    weights, manager).close();
         }
         weights.writeSynthesized(out.resolve("model.safetensors"));
     }

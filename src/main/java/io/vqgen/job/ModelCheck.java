@@ -1,5 +1,8 @@
 package io.vqgen.job;
 
+import io.vqgen.diffusion.VqDiffusionScheduler;
+import io.vqgen.model.ClassTransformerConfig;
+import io.vqgen.model.ModelException;
 import io.vqgen.weights.ModelFiles;
 import io.vqgen.weights.ModelFingerprint;
 import io.vqgen.weights.ModelFolder;
@@ -27,8 +30,6 @@ import java.util.stream.Stream;
  * @param fingerprint    the folder's {@link ModelFingerprint}: the manifest's model_fingerprint of what it makes
  */
 record ModelCheck(String model, ModelLocation location, ModelLimits limits, String fingerprint) {
-    private static final String CLASS_TRANSFORMER = "VQDiffusionClassTransformer";
-
     static ModelCheck of(String model, Configuration conf) {
         ModelLocation location;
         try {
@@ -44,7 +45,7 @@ record ModelCheck(String model, ModelLocation location, ModelLimits limits, Stri
                 }
             }
             return check(location.local().toString(), location, location.local(), files);
-        } catch (WeightsException e) {
+        } catch (WeightsException | ModelException e) {
             throw new JobException("model: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new JobException("model " + model + ": cannot be read (" + ErrorText.of(e) + ")", e);
@@ -55,17 +56,12 @@ record ModelCheck(String model, ModelLocation location, ModelLimits limits, Stri
         ModelFolder folder = ModelFolder.open(dir).checkPipelineClass();
         int classes = 0;
         if (folder.hasComponent("transformer")
-                && CLASS_TRANSFORMER.equals(folder.config("transformer").path("_class_name").asText())) {
-            classes = folder.config("transformer").path("num_classes").asInt(0);
-            if (classes < 1) {
-                throw new JobException("model " + model + ": the class-conditional transformer's config has no "
-                        + "positive num_classes");
-            }
+                && ClassTransformerConfig.CLASS_NAME.equals(folder.config("transformer").declaredClass())) {
+            // the labels the pipeline's class transformer takes, read as it reads them
+            classes = ClassTransformerConfig.from(folder.config("transformer")).numClasses();
         }
-        int timesteps = folder.config("scheduler").path("num_train_timesteps").asInt(0);
-        if (timesteps < 1) {
-            throw new JobException("model " + model + ": scheduler config has no positive num_train_timesteps");
-        }
+        // read as the pipeline reads it: diffusers' default of 100 when absent, the same refusals
+        int timesteps = VqDiffusionScheduler.numTrainTimesteps(folder.config("scheduler"));
         for (Path weights : safetensors(dir)) {
             SafetensorsFile.open(weights).close();
         }

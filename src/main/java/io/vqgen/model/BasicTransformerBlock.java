@@ -3,14 +3,13 @@ package io.vqgen.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import io.vqgen.model.layers.AdaLayerNorm;
 import io.vqgen.model.layers.Attention;
 import io.vqgen.model.layers.FeedForward;
 import io.vqgen.model.layers.LayerNorm;
 import io.vqgen.model.layers.Linear;
+import io.vqgen.model.layers.Parameters;
 import io.vqgen.model.layers.TimestepNorm;
-import io.vqgen.weights.StateDict;
 
 /**
  * diffusers' BasicTransformerBlock (norm types ada_norm and layer_norm): pre-norm self-attention,
@@ -25,23 +24,23 @@ final class BasicTransformerBlock {
     private final LayerNorm norm3;      // [dim]
     private final FeedForward ff;
 
-    BasicTransformerBlock(Transformer2DConfig c, StateDict weights, NDManager manager, String prefix) {
+    BasicTransformerBlock(Transformer2DConfig c, Parameters p, String prefix) {
         long dim = c.innerDim();
-        norm1 = norm(c, weights, manager, prefix + "norm1");
+        norm1 = norm(c, p, prefix + "norm1");
         attn1Cross = c.onlyCrossAttention();
-        attn1 = attention(c, weights, manager, prefix + "attn1", attn1Cross ? c.crossAttentionDim() : dim);
+        attn1 = attention(c, p, prefix + "attn1", attn1Cross ? c.crossAttentionDim() : dim);
         if (c.crossAttentionDim() != null) {
-            norm2 = norm(c, weights, manager, prefix + "norm2");
-            attn2 = attention(c, weights, manager, prefix + "attn2", c.crossAttentionDim());
+            norm2 = norm(c, p, prefix + "norm2");
+            attn2 = attention(c, p, prefix + "attn2", c.crossAttentionDim());
         } else {
             norm2 = null;
             attn2 = null;
         }
-        norm3 = LayerNorm.load(weights, manager, prefix + "norm3", dim, c.normEps(), c.normElementwiseAffine());
+        norm3 = LayerNorm.load(p, prefix + "norm3", dim, c.normEps(), c.normElementwiseAffine());
         long inner = dim * Transformer2DConfig.FF_MULT;
         long projected = c.feedForwardGated() ? 2 * inner : inner;
-        ff = new FeedForward(Linear.load(weights, manager, prefix + "ff.net.0.proj", dim, projected, true),
-                c.feedForwardActivation(), c.feedForwardGated(), Linear.load(weights, manager, prefix + "ff.net.2", inner, dim, true));
+        ff = new FeedForward(Linear.load(p, prefix + "ff.net.0.proj", dim, projected, true),
+                c.feedForwardActivation(), c.feedForwardGated(), Linear.load(p, prefix + "ff.net.2", inner, dim, true));
     }
 
     /**
@@ -77,22 +76,22 @@ final class BasicTransformerBlock {
         return x.add(ff.forward(norm3.forward(x)));
     }
 
-    private static TimestepNorm norm(Transformer2DConfig c, StateDict weights, NDManager manager, String name) {
+    private static TimestepNorm norm(Transformer2DConfig c, Parameters p, String name) {
         if (c.adaNorm()) {
-            return AdaLayerNorm.load(weights, manager, name, c.numEmbedsAdaNorm(), c.innerDim());
+            return AdaLayerNorm.load(p, name, c.numEmbedsAdaNorm(), c.innerDim());
         }
-        return TimestepNorm.of(LayerNorm.load(weights, manager, name, c.innerDim(), c.normEps(), c.normElementwiseAffine()));
+        return TimestepNorm.of(LayerNorm.load(p, name, c.innerDim(), c.normEps(), c.normElementwiseAffine()));
     }
 
     /** diffusers' Attention: q/k/v with bias when attention_bias, output projection always with bias. */
-    private static Attention attention(Transformer2DConfig c, StateDict weights, NDManager manager, String prefix, long contextDim) {
+    private static Attention attention(Transformer2DConfig c, Parameters p, String prefix, long contextDim) {
         long dim = c.innerDim();
         boolean bias = c.attentionBias();
         return new Attention(
-                Linear.load(weights, manager, prefix + ".to_q", dim, dim, bias),
-                Linear.load(weights, manager, prefix + ".to_k", contextDim, dim, bias),
-                Linear.load(weights, manager, prefix + ".to_v", contextDim, dim, bias),
-                Linear.load(weights, manager, prefix + ".to_out.0", dim, dim, true),
+                Linear.load(p, prefix + ".to_q", dim, dim, bias),
+                Linear.load(p, prefix + ".to_k", contextDim, dim, bias),
+                Linear.load(p, prefix + ".to_v", contextDim, dim, bias),
+                Linear.load(p, prefix + ".to_out.0", dim, dim, true),
                 c.numAttentionHeads(), c.attentionHeadDim());
     }
 }

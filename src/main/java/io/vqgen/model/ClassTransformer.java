@@ -8,13 +8,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.vqgen.model.layers.Activation;
 import io.vqgen.model.layers.AdaLayerNorm;
 import io.vqgen.model.layers.Attention;
+import io.vqgen.model.layers.CallScope;
 import io.vqgen.model.layers.Embedding;
 import io.vqgen.model.layers.LayerNorm;
 import io.vqgen.model.layers.Linear;
+import io.vqgen.model.layers.Parameters;
 import io.vqgen.weights.StateDict;
 
 import java.util.ArrayList;
@@ -53,33 +54,34 @@ public final class ClassTransformer implements AutoCloseable {
         this.dtype = weights.options().floatType();
         long dim = c.innerDim();
         long hidden = dim * c.ffMult();
-        embedding = new ImagePositionalEmbeddings(weights, manager, "content_emb", c.numVectorEmbeds(), c.positionGridHeight(),
+        Parameters p = Parameters.of(weights, manager);
+        embedding = new ImagePositionalEmbeddings(p, "content_emb", c.numVectorEmbeds(), c.positionGridHeight(),
                 c.positionGridWidth(), c.numLatentPixels(), dim);
         for (int i = 0; i < c.numLayers(); i++) {
-            String p = "blocks." + i + ".";
-            Attention attn = new Attention(Linear.load(weights, manager, p + "attn.query", dim, dim, true),
-                    Linear.load(weights, manager, p + "attn.key", dim, dim, true),
-                    Linear.load(weights, manager, p + "attn.value", dim, dim, true),
-                    Linear.load(weights, manager, p + "attn.proj", dim, dim, true), c.numAttentionHeads(), c.attentionHeadDim());
-            NDList classTables = AdaLayerNorm.tables(weights, manager, p + "ln2", c.numClassEmbeds(), dim,
+            String b = "blocks." + i + ".";
+            Attention attn = new Attention(Linear.load(p, b + "attn.query", dim, dim, true),
+                    Linear.load(p, b + "attn.key", dim, dim, true),
+                    Linear.load(p, b + "attn.value", dim, dim, true),
+                    Linear.load(p, b + "attn.proj", dim, dim, true), c.numAttentionHeads(), c.attentionHeadDim());
+            NDList classTables = AdaLayerNorm.tables(p, b + "ln2", c.numClassEmbeds(), dim,
                     c.numClassEmbeds() == c.numClasses());
-            blocks.add(new Block(AdaLayerNorm.load(weights, manager, p + "ln1", c.numEmbedsAdaNorm(), dim), attn,
+            blocks.add(new Block(AdaLayerNorm.load(p, b + "ln1", c.numEmbedsAdaNorm(), dim), attn,
                     classTables.get(0), classTables.get(1),
-                    weights.takeFloat(manager, p + "mlp.conv1.weight", hidden, dim, 3, 3),
-                    weights.takeFloat(manager, p + "mlp.conv1.bias", hidden),
-                    weights.takeFloat(manager, p + "mlp.conv2.weight", dim, hidden, 3, 3),
-                    weights.takeFloat(manager, p + "mlp.conv2.bias", dim)));
+                    p.take(b + "mlp.conv1.weight", hidden, dim, 3, 3),
+                    p.take(b + "mlp.conv1.bias", hidden),
+                    p.take(b + "mlp.conv2.weight", dim, hidden, 3, 3),
+                    p.take(b + "mlp.conv2.bias", dim)));
         }
-        normOut = LayerNorm.load(weights, manager, "to_logits.0", dim, 1e-5, true);
-        out = Linear.load(weights, manager, "to_logits.1", dim, c.numVectorEmbeds() - 1, true);
+        normOut = LayerNorm.load(p, "to_logits.0", dim, 1e-5, true);
+        out = Linear.load(p, "to_logits.1", dim, c.numVectorEmbeds() - 1, true);
         weights.checkAllTaken();
     }
 
-    public static ClassTransformer create(JsonNode config, StateDict weights, NDManager manager) {
-        ClassTransformerConfig c = ClassTransformerConfig.from(new ConfigReader(weights.component() + "/config.json", config));
+    /** Builds the model from its config and weights; every weight must be present with its shape, none left over. */
+    public static ClassTransformer create(ClassTransformerConfig config, StateDict weights, NDManager manager) {
         NDManager own = manager.newSubManager(weights.options().device());
         try {
-            return new ClassTransformer(c, weights, own);
+            return new ClassTransformer(config, weights, own);
         } catch (RuntimeException e) {
             own.close();
             throw e;

@@ -1,5 +1,7 @@
 package io.vqgen.model;
 
+import io.vqgen.weights.ComponentConfig;
+
 /**
  * {@code transformer/config.json} of a class-conditional model ({@code "_class_name": "VQDiffusionClassTransformer"},
  * a vqgen class for the research release's {@code Condition2ImageTransformer}). Keys:
@@ -15,31 +17,32 @@ public record ClassTransformerConfig(int numLayers, int numAttentionHeads, int a
                                      int numEmbedsAdaNorm, int numClasses, int numClassEmbeds, int ffMult) {
     public static final String CLASS_NAME = "VQDiffusionClassTransformer";
 
-    public static ClassTransformerConfig from(ConfigReader c) {
+    /** Reads a {@value #CLASS_NAME} config: every key is required but position_grid (the token grid when absent). */
+    public static ClassTransformerConfig from(ComponentConfig config) {
+        ComponentConfig c = config.as(CLASS_NAME);
         String s = c.source();
-        int height = c.requireInt("height");
-        int width = c.requireInt("width");
+        int height = c.integer("height", 1);
+        int width = c.integer("width", 1);
         int[] grid = {height, width};
         if (c.isSet("position_grid")) {
-            grid = new int[] {c.requireIntAt("position_grid", 0), c.requireIntAt("position_grid", 1)};
+            grid = c.integers("position_grid", 1);
+            if (grid.length != 2) {
+                throw new ModelException(s + ": position_grid must be [rows, columns], found " + grid.length + " numbers");
+            }
         }
-        ClassTransformerConfig config = new ClassTransformerConfig(c.requireInt("num_layers"),
-                c.requireInt("num_attention_heads"), c.requireInt("attention_head_dim"), height, width, grid[0], grid[1],
-                c.requireInt("num_vector_embeds"), c.requireInt("num_embeds_ada_norm"), c.requireInt("num_classes"),
-                c.requireInt("num_class_embeds"), c.requireInt("ff_mult"));
-        if (height < 1 || width < 1 || (long) grid[0] * grid[1] < (long) height * width) {
+        ClassTransformerConfig read = new ClassTransformerConfig(c.integer("num_layers", 1),
+                c.integer("num_attention_heads", 1), c.integer("attention_head_dim", 1), height, width, grid[0], grid[1],
+                c.integer("num_vector_embeds", 2), c.integer("num_embeds_ada_norm", 1), c.integer("num_classes", 1),
+                c.integer("num_class_embeds", 1), c.integer("ff_mult", 1));
+        if ((long) grid[0] * grid[1] < (long) height * width) {
             throw new ModelException(s + ": position_grid " + grid[0] + "x" + grid[1] + " has fewer positions than the "
                     + height + "x" + width + " token grid");
         }
-        if (config.numClassEmbeds != config.numClasses && config.numClassEmbeds != config.numClasses + 1) {
-            throw new ModelException(s + ": num_class_embeds " + config.numClassEmbeds + " must be num_classes ("
-                    + config.numClasses + ") or one more (a learned unconditional class)");
+        if (read.numClassEmbeds != read.numClasses && read.numClassEmbeds != read.numClasses + 1) {
+            throw new ModelException(s + ": num_class_embeds " + read.numClassEmbeds + " must be num_classes ("
+                    + read.numClasses + ") or one more (a learned unconditional class)");
         }
-        if (config.numVectorEmbeds < 2 || config.numLayers < 1 || config.ffMult < 1 || config.numEmbedsAdaNorm < 1) {
-            throw new ModelException(s + ": num_vector_embeds must be at least 2, num_layers, ff_mult and "
-                    + "num_embeds_ada_norm at least 1");
-        }
-        return config;
+        return read;
     }
 
     public int innerDim() {

@@ -1,13 +1,12 @@
 package io.vqgen.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import io.vqgen.model.layers.Activation;
 import io.vqgen.model.layers.Attention;
 import io.vqgen.model.layers.FeedForward;
 import io.vqgen.model.layers.LayerNorm;
 import io.vqgen.model.layers.Linear;
-import io.vqgen.weights.StateDict;
+import io.vqgen.model.layers.Parameters;
 
 /**
  * transformers' {@code CLIPEncoderLayer}, shared by the text and vision towers: pre-norm self-attention and MLP,
@@ -27,18 +26,18 @@ final class ClipEncoderLayer {
     }
 
     /** Binds {@code prefix.self_attn.*}, {@code prefix.layer_norm1/2.*} and {@code prefix.mlp.fc1/fc2.*}. */
-    static ClipEncoderLayer load(StateDict weights, NDManager manager, String prefix, int hidden, int inner, int heads,
-                                 double eps, Activation activation) {
+    static ClipEncoderLayer load(Parameters p, String prefix, int hidden, int inner, int heads, double eps,
+                                 Activation activation) {
         Attention attn = new Attention(
-                Linear.load(weights, manager, prefix + "self_attn.q_proj", hidden, hidden, true),
-                Linear.load(weights, manager, prefix + "self_attn.k_proj", hidden, hidden, true),
-                Linear.load(weights, manager, prefix + "self_attn.v_proj", hidden, hidden, true),
-                Linear.load(weights, manager, prefix + "self_attn.out_proj", hidden, hidden, true),
+                Linear.load(p, prefix + "self_attn.q_proj", hidden, hidden, true),
+                Linear.load(p, prefix + "self_attn.k_proj", hidden, hidden, true),
+                Linear.load(p, prefix + "self_attn.v_proj", hidden, hidden, true),
+                Linear.load(p, prefix + "self_attn.out_proj", hidden, hidden, true),
                 heads, hidden / heads);
-        FeedForward mlp = new FeedForward(Linear.load(weights, manager, prefix + "mlp.fc1", hidden, inner, true),
-                activation, false, Linear.load(weights, manager, prefix + "mlp.fc2", inner, hidden, true));
-        return new ClipEncoderLayer(LayerNorm.load(weights, manager, prefix + "layer_norm1", hidden, eps, true), attn,
-                LayerNorm.load(weights, manager, prefix + "layer_norm2", hidden, eps, true), mlp);
+        FeedForward mlp = new FeedForward(Linear.load(p, prefix + "mlp.fc1", hidden, inner, true),
+                activation, false, Linear.load(p, prefix + "mlp.fc2", inner, hidden, true));
+        return new ClipEncoderLayer(LayerNorm.load(p, prefix + "layer_norm1", hidden, eps, true), attn,
+                LayerNorm.load(p, prefix + "layer_norm2", hidden, eps, true), mlp);
     }
 
     /** @param mask additive attention mask broadcastable to [B, heads, N, N], or null */

@@ -5,7 +5,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.vqgen.model.layers.CallScope;
 import io.vqgen.model.layers.Linear;
+import io.vqgen.model.layers.Parameters;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.StateDict;
 import io.vqgen.weights.TransformersFolder;
@@ -36,16 +38,17 @@ public final class ClipModel implements AutoCloseable {
             text.close();
             throw e;
         }
-        int p = config.projectionDim();
-        textProjection = Linear.load(weights, manager, "text_projection", config.text().hiddenSize(), p, false);
-        visualProjection = Linear.load(weights, manager, "visual_projection", config.vision().hiddenSize(), p, false);
-        logitScale = weights.takeFloat(manager, "logit_scale").toType(DataType.FLOAT32, false).getFloat();
+        int width = config.projectionDim();
+        Parameters p = Parameters.of(weights, manager);
+        textProjection = Linear.load(p, "text_projection", config.text().hiddenSize(), width, false);
+        visualProjection = Linear.load(p, "visual_projection", config.vision().hiddenSize(), width, false);
+        logitScale = p.take("logit_scale").toType(DataType.FLOAT32, false).getFloat();
         weights.checkAllTaken();
     }
 
     /** Loads a CLIPModel folder (config.json, model.safetensors or pytorch_model.bin). */
     public static ClipModel load(TransformersFolder folder, LoadOptions options, NDManager manager) {
-        ClipModelConfig config = ClipModelConfig.from(folder.dir().resolve("config.json").toString(), folder.config());
+        ClipModelConfig config = ClipModelConfig.from(folder.config());
         return create(config, folder.weights("CLIPModel", options), manager);
     }
 

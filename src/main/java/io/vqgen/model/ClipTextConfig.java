@@ -1,23 +1,28 @@
 package io.vqgen.model;
 
 import io.vqgen.model.layers.Activation;
+import io.vqgen.weights.ComponentConfig;
 
 /**
- * The fields of a transformers {@code CLIPTextConfig} the text encoder uses. Shape-defining keys are
- * required; {@code hidden_act} and {@code layer_norm_eps} default as in transformers.
+ * The fields of a transformers {@code CLIPTextConfig} the text encoder uses, read through {@link ComponentConfig}
+ * with transformers 4.30's defaults.
  */
 public record ClipTextConfig(int hiddenSize, int intermediateSize, int numAttentionHeads, int numHiddenLayers,
                              int vocabSize, int maxPositionEmbeddings, double layerNormEps, Activation hiddenAct) {
 
-    public static ClipTextConfig from(ConfigReader c) {
-        int hidden = c.requireInt("hidden_size");
-        int heads = c.requireInt("num_attention_heads");
+    /** The reference class whose config this is (transformers' CLIPTextConfig, saved for a CLIPTextModel). */
+    public static final String CLASS = "CLIPTextModel";
+
+    public static ClipTextConfig from(ComponentConfig config) {
+        ComponentConfig c = config.as(CLASS);
+        int hidden = c.integer("hidden_size", 1);
+        int heads = c.integer("num_attention_heads", 1);
         if (hidden % heads != 0) {
             throw new ModelException(c.source() + ": hidden_size " + hidden + " is not divisible by num_attention_heads " + heads);
         }
-        return new ClipTextConfig(hidden, c.requireInt("intermediate_size"), heads, c.requireInt("num_hidden_layers"),
-                c.requireInt("vocab_size"), c.requireInt("max_position_embeddings"), c.doubleOr("layer_norm_eps", 1e-5),
-                activation(c.source(), c.stringOr("hidden_act", "quick_gelu")));
+        return new ClipTextConfig(hidden, c.integer("intermediate_size", 1), heads, c.integer("num_hidden_layers", 1),
+                c.integer("vocab_size", 1), c.integer("max_position_embeddings", 1),
+                c.number("layer_norm_eps", 0, Double.MAX_VALUE), activation(c.source(), c.text("hidden_act")));
     }
 
     public int headDim() {

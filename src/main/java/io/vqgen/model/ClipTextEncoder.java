@@ -4,9 +4,10 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import com.fasterxml.jackson.databind.JsonNode;
+import io.vqgen.model.layers.CallScope;
 import io.vqgen.model.layers.Embedding;
 import io.vqgen.model.layers.LayerNorm;
+import io.vqgen.model.layers.Parameters;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.ModelFolder;
 import io.vqgen.weights.StateDict;
@@ -36,32 +37,33 @@ public final class ClipTextEncoder implements AutoCloseable {
         this.manager = manager;
         long h = config.hiddenSize();
         double eps = config.layerNormEps();
-        tokenEmbedding = new Embedding(weights.takeFloat(manager, P + "embeddings.token_embedding.weight", config.vocabSize(), h));
-        positionEmbedding = new Embedding(weights.takeFloat(manager, P + "embeddings.position_embedding.weight", config.maxPositionEmbeddings(), h));
+        Parameters p = Parameters.of(weights, manager);
+        tokenEmbedding = Embedding.load(p, P + "embeddings.token_embedding.weight", config.vocabSize(), h);
+        positionEmbedding = Embedding.load(p, P + "embeddings.position_embedding.weight", config.maxPositionEmbeddings(), h);
         weights.ignore(P + "embeddings.position_ids"); // int64 buffer = arange(maxPositions); recomputed per call
         layers = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(ClipEncoderLayer.load(weights, manager, P + "encoder.layers." + i + ".", config.hiddenSize(),
+            layers.add(ClipEncoderLayer.load(p, P + "encoder.layers." + i + ".", config.hiddenSize(),
                     config.intermediateSize(), config.numAttentionHeads(), eps, config.hiddenAct()));
         }
-        finalLayerNorm = LayerNorm.load(weights, manager, P + "final_layer_norm", h, eps, true);
+        finalLayerNorm = LayerNorm.load(p, P + "final_layer_norm", h, eps, true);
         weights.checkAllTaken();
     }
 
     /** Loads the folder's {@code text_encoder} component; weights live in a sub-manager of {@code manager} on the options' device. */
     public static ClipTextEncoder load(ModelFolder folder, LoadOptions options, NDManager manager) {
-        return create(folder.config(COMPONENT), folder.weights(COMPONENT, options), manager);
+        return create(ClipTextConfig.from(folder.config(COMPONENT)), folder.weights(COMPONENT, options), manager);
     }
 
-    public static ClipTextEncoder create(JsonNode config, StateDict weights, NDManager manager) {
-        return create(ClipTextConfig.from(new ConfigReader(weights.component() + "/config.json", config)), weights, manager);
-    }
-
-    /** The text tower of a larger model (e.g. CLIPModel's {@code text_model.*}), its weights a part of the model's. */
-    public static ClipTextEncoder create(ClipTextConfig c, StateDict weights, NDManager manager) {
+    /**
+     * Builds the model from its config and weights (for the text tower of a larger model, e.g. CLIPModel's
+     * {@code text_model.*}, a part of that model's weights); every weight must be present with its shape, none left
+     * over.
+     */
+    public static ClipTextEncoder create(ClipTextConfig config, StateDict weights, NDManager manager) {
         NDManager own = manager.newSubManager(weights.options().device());
         try {
-            return new ClipTextEncoder(c, weights, own);
+            return new ClipTextEncoder(config, weights, own);
         } catch (RuntimeException e) {
             own.close();
             throw e;

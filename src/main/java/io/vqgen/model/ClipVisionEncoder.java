@@ -6,7 +6,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
+import io.vqgen.model.layers.CallScope;
 import io.vqgen.model.layers.LayerNorm;
+import io.vqgen.model.layers.Parameters;
 import io.vqgen.weights.StateDict;
 
 import java.util.ArrayList;
@@ -34,18 +36,19 @@ public final class ClipVisionEncoder implements AutoCloseable {
         this.manager = manager;
         int h = config.hiddenSize();
         double eps = config.layerNormEps();
-        classEmbedding = weights.takeFloat(manager, P + "embeddings.class_embedding", h);
-        patchEmbedding = weights.takeFloat(manager, P + "embeddings.patch_embedding.weight", h, config.numChannels(),
+        Parameters p = Parameters.of(weights, manager);
+        classEmbedding = p.take(P + "embeddings.class_embedding", h);
+        patchEmbedding = p.take(P + "embeddings.patch_embedding.weight", h, config.numChannels(),
                 config.patchSize(), config.patchSize());
-        positionEmbedding = weights.takeFloat(manager, P + "embeddings.position_embedding.weight", config.numPositions(), h);
+        positionEmbedding = p.take(P + "embeddings.position_embedding.weight", config.numPositions(), h);
         weights.ignore(P + "embeddings.position_ids"); // int64 buffer = arange(positions)
-        preLayerNorm = LayerNorm.load(weights, manager, P + "pre_layrnorm", h, eps, true);
+        preLayerNorm = LayerNorm.load(p, P + "pre_layrnorm", h, eps, true);
         layers = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(ClipEncoderLayer.load(weights, manager, P + "encoder.layers." + i + ".", h,
+            layers.add(ClipEncoderLayer.load(p, P + "encoder.layers." + i + ".", h,
                     config.intermediateSize(), config.numAttentionHeads(), eps, config.hiddenAct()));
         }
-        postLayerNorm = LayerNorm.load(weights, manager, P + "post_layernorm", h, eps, true);
+        postLayerNorm = LayerNorm.load(p, P + "post_layernorm", h, eps, true);
         weights.checkAllTaken();
     }
 

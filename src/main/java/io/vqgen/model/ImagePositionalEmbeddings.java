@@ -3,7 +3,7 @@ package io.vqgen.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.vqgen.model.layers.Embedding;
-import io.vqgen.weights.StateDict;
+import io.vqgen.model.layers.Parameters;
 
 /**
  * diffusers' ImagePositionalEmbeddings (the research release's DalleMaskImageEmbedding): latent token embedding +
@@ -15,21 +15,22 @@ final class ImagePositionalEmbeddings {
     private final Embedding tokens;    // [numVectorEmbeds, dim]
     private final NDArray positions;   // [height·width, dim]: height_emb[row] + width_emb[col], row-major
 
-    ImagePositionalEmbeddings(StateDict weights, NDManager manager, String prefix, long numEmbeds, long height, long width, long dim) {
-        this(weights, manager, prefix, numEmbeds, height, width, height * width, dim);
+    ImagePositionalEmbeddings(Parameters p, String prefix, long numEmbeds, long height, long width, long dim) {
+        this(p, prefix, numEmbeds, height, width, height * width, dim);
     }
 
     /** Row and column embeddings on a gridHeight×gridWidth grid, of which the first {@code count} positions are used. */
-    ImagePositionalEmbeddings(StateDict weights, NDManager manager, String prefix, long numEmbeds, long gridHeight,
-                              long gridWidth, long count, long dim) {
-        tokens = new Embedding(weights.takeFloat(manager, prefix + ".emb.weight", numEmbeds, dim));
-        try (NDManager scratch = manager.newSubManager()) {
-            NDArray rows = weights.takeFloat(scratch, prefix + ".height_emb.weight", gridHeight, dim);
-            NDArray cols = weights.takeFloat(scratch, prefix + ".width_emb.weight", gridWidth, dim);
+    ImagePositionalEmbeddings(Parameters p, String prefix, long numEmbeds, long gridHeight, long gridWidth, long count,
+                              long dim) {
+        tokens = Embedding.load(p, prefix + ".emb.weight", numEmbeds, dim);
+        try (NDManager scratch = p.manager().newSubManager()) {
+            Parameters s = p.in(scratch);
+            NDArray rows = s.take(prefix + ".height_emb.weight", gridHeight, dim);
+            NDArray cols = s.take(prefix + ".width_emb.weight", gridWidth, dim);
             NDArray grid = rows.reshape(gridHeight, 1, dim).add(cols.reshape(1, gridWidth, dim))
                     .reshape(gridHeight * gridWidth, dim);
             positions = count == gridHeight * gridWidth ? grid : grid.get("0:" + count);
-            positions.attach(manager);
+            positions.attach(p.manager());
         }
     }
 

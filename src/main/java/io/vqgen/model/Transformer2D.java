@@ -8,9 +8,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.JsonNode;
+import io.vqgen.model.layers.CallScope;
 import io.vqgen.model.layers.LayerNorm;
 import io.vqgen.model.layers.Linear;
+import io.vqgen.model.layers.Parameters;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.ModelFolder;
 import io.vqgen.weights.StateDict;
@@ -40,27 +41,28 @@ public final class Transformer2D implements AutoCloseable {
         this.manager = manager;
         this.dtype = weights.options().floatType();
         long dim = c.innerDim();
-        latentImageEmbedding = new ImagePositionalEmbeddings(weights, manager, "latent_image_embedding", c.numVectorEmbeds(),
+        Parameters p = Parameters.of(weights, manager);
+        latentImageEmbedding = new ImagePositionalEmbeddings(p, "latent_image_embedding", c.numVectorEmbeds(),
                 c.height(), c.width(), dim);
         blocks = new ArrayList<>();
         for (int i = 0; i < c.numLayers(); i++) {
-            blocks.add(new BasicTransformerBlock(c, weights, manager, "transformer_blocks." + i + "."));
+            blocks.add(new BasicTransformerBlock(c, p, "transformer_blocks." + i + "."));
         }
-        normOut = LayerNorm.load(weights, manager, "norm_out", dim, 1e-5, true); // nn.LayerNorm(inner_dim): torch defaults
-        out = Linear.load(weights, manager, "out", dim, c.numVectorEmbeds() - 1, true);
+        normOut = LayerNorm.load(p, "norm_out", dim, 1e-5, true); // nn.LayerNorm(inner_dim): torch defaults
+        out = Linear.load(p, "out", dim, c.numVectorEmbeds() - 1, true);
         weights.checkAllTaken();
     }
 
     /** Loads the folder's {@code transformer} component; weights live in a sub-manager of {@code manager} on the options' device. */
     public static Transformer2D load(ModelFolder folder, LoadOptions options, NDManager manager) {
-        return create(folder.config(COMPONENT), folder.weights(COMPONENT, options), manager);
+        return create(Transformer2DConfig.from(folder.config(COMPONENT)), folder.weights(COMPONENT, options), manager);
     }
 
-    public static Transformer2D create(JsonNode config, StateDict weights, NDManager manager) {
-        Transformer2DConfig c = Transformer2DConfig.from(new ConfigReader(weights.component() + "/config.json", config));
+    /** Builds the model from its config and weights; every weight must be present with its shape, none left over. */
+    public static Transformer2D create(Transformer2DConfig config, StateDict weights, NDManager manager) {
         NDManager own = manager.newSubManager(weights.options().device());
         try {
-            return new Transformer2D(c, weights, own);
+            return new Transformer2D(config, weights, own);
         } catch (RuntimeException e) {
             own.close();
             throw e;

@@ -1,10 +1,11 @@
 package io.vqgen.model;
 
 import io.vqgen.model.layers.Activation;
+import io.vqgen.weights.ComponentConfig;
 
 /**
  * The fields of a diffusers {@code Transformer2DModel} config for the discrete (vector-embedding)
- * input path. Shape-defining keys are required; behaviour flags default as in diffusers 0.24.
+ * input path, read through {@link ComponentConfig} with diffusers 0.24's defaults.
  * Configurations of other paths or features this port does not implement are refused by name.
  *
  * @param crossAttentionDim width of the encoder hidden states, or null for blocks without cross-attention
@@ -19,18 +20,20 @@ public record Transformer2DConfig(int numAttentionHeads, int attentionHeadDim, i
     /** diffusers' FeedForward width multiplier (not configurable in Transformer2DModel). */
     public static final int FF_MULT = 4;
 
-    public static Transformer2DConfig from(ConfigReader c) {
+    /** The reference class whose config this is (and whose defaults absent keys take). */
+    public static final String CLASS = "Transformer2DModel";
+
+    /** Reads a {@value #CLASS} config; keys that select paths or features this port does not implement are refused. */
+    public static Transformer2DConfig from(ComponentConfig config) {
+        ComponentConfig c = config.as(CLASS);
         String s = c.source();
         if (c.isSet("in_channels") || c.isSet("patch_size")) {
             throw new ModelException(s + ": in_channels/patch_size select the continuous or patched input path;"
                     + " only the discrete path (num_vector_embeds) is supported");
         }
-        int numVectorEmbeds = c.requireInt("num_vector_embeds");
-        if (numVectorEmbeds < 2) {
-            throw new ModelException(s + ": num_vector_embeds must be at least 2 (codebook classes + mask), found " + numVectorEmbeds);
-        }
-        Integer numEmbedsAdaNorm = c.optionalInt("num_embeds_ada_norm");
-        String normType = c.stringOr("norm_type", "layer_norm");
+        int numVectorEmbeds = c.integer("num_vector_embeds", 2); // codebook classes + mask
+        Integer numEmbedsAdaNorm = c.optionalInteger("num_embeds_ada_norm", 1);
+        String normType = c.text("norm_type");
         boolean adaNorm = switch (normType) {
             // diffusers treats the legacy combination layer_norm + num_embeds_ada_norm as ada_norm
             case "layer_norm" -> numEmbedsAdaNorm != null;
@@ -42,27 +45,27 @@ public record Transformer2DConfig(int numAttentionHeads, int attentionHeadDim, i
             }
             default -> throw new ModelException(s + ": norm_type '" + normType + "' is not supported (supported: ada_norm, layer_norm)");
         };
-        refuse(c, c.booleanOr("double_self_attention", false), "double_self_attention true");
+        refuse(c, c.flag("double_self_attention"), "double_self_attention true");
         refuse(c, c.isSet("caption_channels"), "caption_channels");
-        String attentionType = c.stringOr("attention_type", "default");
+        String attentionType = c.text("attention_type");
         refuse(c, !attentionType.equals("default"), "attention_type '" + attentionType + "'");
-        Integer crossAttentionDim = c.optionalInt("cross_attention_dim");
-        boolean onlyCross = c.booleanOr("only_cross_attention", false);
+        Integer crossAttentionDim = c.optionalInteger("cross_attention_dim", 1);
+        boolean onlyCross = c.flag("only_cross_attention");
         if (onlyCross && crossAttentionDim == null) {
             throw new ModelException(s + ": only_cross_attention needs cross_attention_dim");
         }
-        String activationFn = c.stringOr("activation_fn", "geglu");
+        String activationFn = c.text("activation_fn");
         feedForwardActivation(s, activationFn);
-        // read only to refuse a malformed value: the fused attention kernel computes the scores and softmax of
-        // half-precision inputs in float32 either way (see layers.Attention)
-        c.booleanOr("upcast_attention", false);
-        return new Transformer2DConfig(c.requireInt("num_attention_heads"), c.requireInt("attention_head_dim"),
-                c.requireInt("num_layers"), crossAttentionDim, c.booleanOr("attention_bias", false), c.requireInt("sample_size"),
+        // read only to refuse a malformed value: both attention paths compute the scores and softmax of half-precision
+        // inputs in float32 either way (see layers.Attention)
+        c.flag("upcast_attention");
+        return new Transformer2DConfig(c.integer("num_attention_heads", 1), c.integer("attention_head_dim", 1),
+                c.integer("num_layers", 1), crossAttentionDim, c.flag("attention_bias"), c.integer("sample_size", 1),
                 numVectorEmbeds, activationFn, numEmbedsAdaNorm, adaNorm, onlyCross,
-                c.booleanOr("norm_elementwise_affine", true), c.doubleOr("norm_eps", 1e-5));
+                c.flag("norm_elementwise_affine"), c.number("norm_eps", 0, Double.MAX_VALUE));
     }
 
-    private static void refuse(ConfigReader c, boolean present, String what) {
+    private static void refuse(ComponentConfig c, boolean present, String what) {
         if (present) {
             throw new ModelException(c.source() + ": " + what + " is not supported by this port of Transformer2DModel");
         }

@@ -1,18 +1,20 @@
 package io.vqgen.pipeline;
 
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vqgen.model.ClassTransformer;
 import io.vqgen.model.ClassTransformerConfig;
+import io.vqgen.model.ClipTextConfig;
 import io.vqgen.model.ClipTextEncoder;
 import io.vqgen.model.Transformer2D;
+import io.vqgen.model.Transformer2DConfig;
 import io.vqgen.model.vq.VqConfig;
 import io.vqgen.model.vq.VqModel;
 import io.vqgen.text.ClipTokenizer;
 import io.vqgen.text.ResearchTokenizerFiles;
 import io.vqgen.text.TokenizerTrainer;
+import io.vqgen.weights.ComponentConfig;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.ModelFolder;
 import io.vqgen.weights.RawTensor;
@@ -172,7 +174,7 @@ public final class ModelInitializer {
         if (tokenizerWritten) {
             ClipTokenizer.load(tokenizerOut);
         } else if (tokenizer == null) {
-            int size = trainTokenizer(tokenizerOut, textConfig.path("vocab_size").asInt(), TINY_PAD);
+            int size = trainTokenizer(tokenizerOut, vocabSize(textConfigFile, textConfig), TINY_PAD);
             textConfig.put("vocab_size", size);
         } else {
             Files.createDirectories(tokenizerOut);
@@ -185,7 +187,7 @@ public final class ModelInitializer {
         textConfig.put("eos_token_id", loaded.eosId());
         textConfig.put("pad_token_id", loaded.padId());
         JSON.writerWithDefaultPrettyPrinter().writeValue(textConfigFile.toFile(), textConfig);
-        int vocab = textConfig.path("vocab_size").asInt();
+        int vocab = vocabSize(textConfigFile, textConfig);
         int maxId = Math.max(Math.max(loaded.bosId(), loaded.eosId()), loaded.padId());
         if (maxId >= vocab) {
             throw new PipelineException(tokenizer + ": token id " + maxId + " does not fit the text encoder's "
@@ -193,31 +195,36 @@ public final class ModelInitializer {
         }
 
         ModelFolder folder = ModelFolder.open(out);
-        synthesize(folder, seed, ClipTextEncoder.COMPONENT, "model.safetensors",
-                (weights, m) -> ClipTextEncoder.create(folder.config(ClipTextEncoder.COMPONENT), weights, m).close());
+        synthesize(folder, seed, ClipTextEncoder.COMPONENT, "model.safetensors", (weights, m) -> ClipTextEncoder.create(
+                ClipTextConfig.from(folder.config(ClipTextEncoder.COMPONENT)), weights, m).close());
         writeWeights(out, seed);
         if (folder.hasComponent(ModelFolder.CF_EMBEDDINGS)) {
-            JsonNode cf = folder.config(ModelFolder.CF_EMBEDDINGS);
-            long[] shape = cf.path("learnable").asBoolean(false)
-                    ? new long[] {cf.path("length").asInt(), cf.path("hidden_size").asInt()} : new long[] {0};
+            ComponentConfig cf = folder.config(ModelFolder.CF_EMBEDDINGS).as("LearnedClassifierFreeSamplingEmbeddings");
+            long[] shape = cf.flag("learnable")
+                    ? new long[] {cf.integer("length", 1), cf.integer("hidden_size", 1)} : new long[] {0};
             synthesize(folder, seed, ModelFolder.CF_EMBEDDINGS, "diffusion_pytorch_model.safetensors",
                     (weights, m) -> weights.take(m, "embeddings", shape));
         }
     }
 
+    /** The text encoder's vocab_size as the model reads it (transformers' default when absent). */
+    private static int vocabSize(Path file, ObjectNode textConfig) {
+        return new ComponentConfig(file.toString(), textConfig).as(ClipTextConfig.CLASS).integer("vocab_size", 1);
+    }
+
     /** The transformer (text-to-image or class-conditional) and the VQ-VAE (with its code mapping when it has one). */
     private static void writeWeights(Path out, long seed) throws IOException {
         ModelFolder folder = ModelFolder.open(out);
-        JsonNode transformer = folder.config(Transformer2D.COMPONENT);
-        boolean classes = ClassTransformerConfig.CLASS_NAME.equals(transformer.path("_class_name").asText());
+        ComponentConfig transformer = folder.config(Transformer2D.COMPONENT);
+        boolean classes = ClassTransformerConfig.CLASS_NAME.equals(transformer.declaredClass());
         synthesize(folder, seed, Transformer2D.COMPONENT, "diffusion_pytorch_model.safetensors", (weights, m) -> {
             if (classes) {
-                ClassTransformer.create(transformer, weights, m).close();
+                ClassTransformer.create(ClassTransformerConfig.from(transformer), weights, m).close();
             } else {
-                Transformer2D.create(transformer, weights, m).close();
+                Transformer2D.create(Transformer2DConfig.from(transformer), weights, m).close();
             }
         });
-        VqConfig vq = VqConfig.fromJson(folder.config(VqModel.COMPONENT));
+        VqConfig vq = VqConfig.from(folder.config(VqModel.COMPONENT));
         StateDict weights = StateDict.synthesizing(VqModel.COMPONENT, seed, LoadOptions.cpuFloat32(), codeMapping(vq));
         try (NDManager manager = NDManager.newBaseManager()) {
             VqModel.create(vq, weights, manager).close();

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.vqgen.diffusion.DenoisingModel;
 import io.vqgen.diffusion.FastSampler;
 import io.vqgen.diffusion.NoiseSource;
@@ -21,6 +20,7 @@ import io.vqgen.model.layers.CudaDevices;
 import io.vqgen.model.Transformer2D;
 import io.vqgen.model.vq.VqModel;
 import io.vqgen.text.ClipTokenizer;
+import io.vqgen.weights.ComponentConfig;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.ModelFolder;
 import io.vqgen.weights.StateDict;
@@ -44,6 +44,8 @@ import java.util.List;
 public final class VqDiffusionPipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VqDiffusionPipeline.class);
     private static final String LEARNED_CF = ModelFolder.CF_EMBEDDINGS;
+    private static final String LEARNED_CF_CLASS = "LearnedClassifierFreeSamplingEmbeddings";
+    private static final String SCHEDULER = "scheduler";
 
     private final NDManager manager;
     private final PipelineOptions options;
@@ -80,9 +82,10 @@ public final class VqDiffusionPipeline implements AutoCloseable {
         LoadOptions load = options.loadOptions();
         checkDeviceAvailable(load.device());
         NDManager manager = NDManager.newBaseManager(load.device());
-        if (ClassTransformerConfig.CLASS_NAME.equals(folder.config(Transformer2D.COMPONENT).path("_class_name").asText())) {
+        ComponentConfig transformerConfig = folder.config(Transformer2D.COMPONENT);
+        if (ClassTransformerConfig.CLASS_NAME.equals(transformerConfig.declaredClass())) {
             try {
-                ClassTransformer transformer = ClassTransformer.create(folder.config(Transformer2D.COMPONENT),
+                ClassTransformer transformer = ClassTransformer.create(ClassTransformerConfig.from(transformerConfig),
                         folder.weights(Transformer2D.COMPONENT, load), manager);
                 VqModel vqvae = VqModel.load(folder, load, manager);
                 VqDiffusionScheduler scheduler = VqDiffusionScheduler.fromConfig(folder.config("scheduler"));
@@ -102,8 +105,8 @@ public final class VqDiffusionPipeline implements AutoCloseable {
             ClipTextEncoder textEncoder = ClipTextEncoder.load(folder, load, manager);
             Transformer2D transformer = Transformer2D.load(folder, load, manager);
             VqModel vqvae = VqModel.load(folder, load, manager);
-            VqDiffusionScheduler scheduler = VqDiffusionScheduler.fromConfig(folder.config("scheduler"));
-            NDArray learned = learnedUnconditional(folder, load, manager, textEncoder.hiddenSize());
+            VqDiffusionScheduler scheduler = VqDiffusionScheduler.fromConfig(folder.config(SCHEDULER));
+            NDArray learned = learnedUnconditional(folder, load, manager, textEncoder, tokenizer);
             checkConsistent(folder, tokenizer, textEncoder, transformer, vqvae, scheduler);
             LOG.info("loaded {} on {} ({}): {} classes, {}x{} tokens, {}x{} images", folder.dir(), options.device(),
                     options.dtype(), transformer.numVectorEmbeds(), transformer.height(), transformer.width(),
@@ -129,24 +132,28 @@ public final class VqDiffusionPipeline implements AutoCloseable {
         }
     }
 
-    /** The learned unconditional embeddings [length, hidden], or null when guidance encodes the empty prompt. */
-    private static NDArray learnedUnconditional(ModelFolder folder, LoadOptions load, NDManager manager, int hidden) {
+    /**
+     * The learned unconditional embeddings [length, hidden], or null when guidance encodes the empty prompt (no
+     * such folder, or {@code learnable} false, as diffusers' pipeline does).
+     */
+    private static NDArray learnedUnconditional(ModelFolder folder, LoadOptions load, NDManager manager,
+                                                ClipTextEncoder textEncoder, ClipTokenizer tokenizer) {
         if (!folder.hasComponent(LEARNED_CF)) {
             LOG.warn("{}: no {} folder (as in the hub's fp16 branch of microsoft/vq-diffusion-ithq); classifier-free "
                     + "guidance will use the text encoder on the empty prompt instead of learned embeddings",
                     folder.dir(), LEARNED_CF);
             return null;
         }
-        JsonNode config = folder.config(LEARNED_CF);
-        if (!config.path("learnable").asBoolean(false)) {
+        ComponentConfig config = folder.config(LEARNED_CF).as(LEARNED_CF_CLASS);
+        if (!config.flag("learnable")) {
             return null;
         }
-        int length = config.path("length").asInt(-1);
-        int size = config.path("hidden_size").asInt(-1);
-        if (size != hidden || length < 1) {
-            throw new PipelineException(folder.componentDir(LEARNED_CF).resolve("config.json") + ": hidden_size "
-                    + size + " and length " + length + " must match the text encoder (hidden size " + hidden
-                    + ") and be positive");
+        int length = config.integer("length", 1);
+        int size = config.integer("hidden_size", 1);
+        if (size != textEncoder.hiddenSize() || length != tokenizer.maxLength()) {
+            throw new PipelineException(config.source() + ": the learned embeddings are [length " + length
+                    + ", hidden_size " + size + "], but guidance mixes them with the text encoder's states of [the "
+                    + "tokenizer's " + tokenizer.maxLength() + " tokens, hidden size " + textEncoder.hiddenSize() + "]");
         }
         StateDict weights = folder.weights(LEARNED_CF, load);
         NDArray embeddings = weights.takeFloat(manager, "embeddings", length, size);

@@ -109,8 +109,8 @@ public final class ModelFolder {
         return Files.isDirectory(componentDir(component));
     }
 
-    /** The component's config.json (scheduler: scheduler_config.json). */
-    public JsonNode config(String component) {
+    /** The component's config.json (scheduler: scheduler_config.json), to read with its reference class's defaults. */
+    public ComponentConfig config(String component) {
         Path cdir = existingComponentDir(component);
         Path file = cdir.resolve("config.json");
         if (!Files.isRegularFile(file) && Files.isRegularFile(cdir.resolve("scheduler_config.json"))) {
@@ -119,11 +119,7 @@ public final class ModelFolder {
         if (!Files.isRegularFile(file)) {
             throw new WeightsException(file + ": missing (component '" + component + "' needs its config.json)");
         }
-        JsonNode config = readJson(file);
-        if (config == null || !config.isObject()) {
-            throw new WeightsException(file + ": expected a JSON object");
-        }
-        return config;
+        return new ComponentConfig(file.toString(), readJson(file));
     }
 
     /** Which files hold the component's weights (single file or shards), without reading them. */

@@ -32,6 +32,8 @@ public final class ModelInspector {
     private final List<String> notes = new ArrayList<>();
     /** Configs by component class, for the cross-component checks. */
     private final Map<String, ComponentConfig> configs = new HashMap<>();
+    /** Component names by class, for messages. */
+    private final Map<String, String> names = new HashMap<>();
     private String tokenizerName;
     private long tokenizerMaxId = -1;
 
@@ -104,50 +106,56 @@ public final class ModelInspector {
     }
 
     private ComponentConfig config(String name, String className) {
-        ComponentConfig c = new ComponentConfig(name, folder.config(name));
+        ComponentConfig c = folder.config(name).as(className);
         configs.put(className, c);
+        names.put(className, name);
         return c;
     }
 
     private ModelReport.Weights classTransformer(String name, Map<String, String> dims) {
         ComponentConfig c = config(name, CLASS_TRANSFORMER);
-        long k = c.require("num_vector_embeds");
+        long k = c.integer("num_vector_embeds", 2);
+        long heads = c.integer("num_attention_heads", 1);
+        long headDim = c.integer("attention_head_dim", 1);
+        long layers = c.integer("num_layers", 1);
+        int classes = c.integer("num_classes", 1);
         dims.put("classes", k + " (" + (k - 1) + " codes + mask)");
-        dims.put("layers", String.valueOf(c.require("num_layers")));
-        dims.put("heads", c.require("num_attention_heads") + "×" + c.require("attention_head_dim"));
-        dims.put("token grid", c.require("height") + "×" + c.require("width"));
-        dims.put("image classes", c.require("num_classes") + (c.require("num_class_embeds") > c.require("num_classes")
+        dims.put("layers", String.valueOf(layers));
+        dims.put("heads", heads + "×" + headDim);
+        dims.put("token grid", c.integer("height", 1) + "×" + c.integer("width", 1));
+        dims.put("image classes", classes + (c.integer("num_class_embeds", 1) > classes
                 ? " + a learned unconditional one" : " (unconditional: their mean embedding)"));
         Read read = read(name);
-        expectShape(name, read.tensors(), "content_emb.emb.weight", k,
-                c.require("num_attention_heads") * c.require("attention_head_dim"));
-        expectLayers(name, read.tensors(), "blocks.", c.require("num_layers"), "num_layers");
-        return summary(name, read, java.util.OptionalLong.of(ParameterCounts.classTransformer(c)));
+        expectShape(name, read.tensors(), "content_emb.emb.weight", k, heads * headDim);
+        expectLayers(name, read.tensors(), "blocks.", layers, "num_layers");
+        return summary(name, read, OptionalLong.of(ParameterCounts.classTransformer(c)));
     }
 
     private ModelReport.Weights transformer(String name, Map<String, String> dims) {
         ComponentConfig c = config(name, "Transformer2DModel");
-        if (!c.has("num_vector_embeds")) {
-            throw new WeightsException(name + ": config.json lacks 'num_vector_embeds' (VQ-Diffusion's transformer "
+        if (!c.isSet("num_vector_embeds")) {
+            throw new WeightsException(c.source() + ": missing key 'num_vector_embeds' (VQ-Diffusion's transformer "
                     + "takes discrete tokens)");
         }
-        long k = c.require("num_vector_embeds");
-        long heads = c.require("num_attention_heads");
-        long headDim = c.require("attention_head_dim");
+        long k = c.integer("num_vector_embeds", 2);
+        long heads = c.integer("num_attention_heads", 1);
+        long headDim = c.integer("attention_head_dim", 1);
         long inner = heads * headDim;
-        long size = c.require("sample_size");
-        long layers = c.require("num_layers");
+        long size = c.integer("sample_size", 1);
+        long layers = c.integer("num_layers", 1);
         dims.put("classes", k + " (" + (k - 1) + " codes + mask)");
         dims.put("layers", String.valueOf(layers));
         dims.put("heads", heads + "×" + headDim + " (inner " + inner + ")");
         dims.put("latent grid", size + "×" + size);
-        if (c.has("cross_attention_dim")) {
-            dims.put("cross-attention dim", String.valueOf(c.require("cross_attention_dim")));
+        Integer cross = c.optionalInteger("cross_attention_dim", 1);
+        if (cross != null) {
+            dims.put("cross-attention dim", String.valueOf(cross));
         }
-        if (c.has("num_embeds_ada_norm")) {
-            dims.put("ada-norm steps", String.valueOf(c.require("num_embeds_ada_norm")));
+        Integer adaSteps = c.optionalInteger("num_embeds_ada_norm", 1);
+        if (adaSteps != null) {
+            dims.put("ada-norm steps", String.valueOf(adaSteps));
         }
-        dims.put("activation", c.text("activation_fn", "geglu"));
+        dims.put("activation", c.text("activation_fn"));
         Read read = read(name);
         Map<String, RawTensor> t = read.tensors();
         expectShape(name, t, "latent_image_embedding.emb.weight", k, inner);
@@ -160,18 +168,18 @@ public final class ModelInspector {
 
     private ModelReport.Weights textEncoder(String name, Map<String, String> dims) {
         ComponentConfig c = config(name, "CLIPTextModel");
-        long hidden = c.require("hidden_size");
-        long heads = c.require("num_attention_heads");
-        long layers = c.require("num_hidden_layers");
-        long vocab = c.require("vocab_size");
-        long positions = c.require("max_position_embeddings");
+        long hidden = c.integer("hidden_size", 1);
+        long heads = c.integer("num_attention_heads", 1);
+        long layers = c.integer("num_hidden_layers", 1);
+        long vocab = c.integer("vocab_size", 1);
+        long positions = c.integer("max_position_embeddings", 1);
         dims.put("hidden", String.valueOf(hidden));
         dims.put("layers", String.valueOf(layers));
         dims.put("heads", heads + (heads > 0 && hidden % heads == 0 ? "×" + hidden / heads : ""));
-        dims.put("intermediate", String.valueOf(c.require("intermediate_size")));
+        dims.put("intermediate", String.valueOf(c.integer("intermediate_size", 1)));
         dims.put("vocab", String.valueOf(vocab));
         dims.put("positions", String.valueOf(positions));
-        if (heads == 0 || hidden % heads != 0) {
+        if (hidden % heads != 0) {
             problems.add(name + ": hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads);
         }
         Read read = read(name);
@@ -185,10 +193,10 @@ public final class ModelInspector {
 
     private ModelReport.Weights vqModel(String name, Map<String, String> dims) {
         ComponentConfig c = config(name, "VQModel");
-        long[] channels = c.longs("block_out_channels");
-        long latent = c.require("latent_channels");
-        long codes = c.require("num_vq_embeddings");
-        long embedDim = c.optional("vq_embed_dim", latent);
+        int[] channels = c.integers("block_out_channels", 1);
+        long latent = c.integer("latent_channels", 1);
+        long codes = c.integer("num_vq_embeddings", 1);
+        long embedDim = ParameterCounts.vqEmbedDim(c);
         dims.put("channels", Arrays.toString(channels));
         dims.put("latent channels", String.valueOf(latent));
         dims.put("codebook", codes + "×" + embedDim);
@@ -201,23 +209,23 @@ public final class ModelInspector {
 
     private ModelReport.Weights classifierFree(String name, Map<String, String> dims) {
         ComponentConfig c = config(name, "LearnedClassifierFreeSamplingEmbeddings");
-        boolean learnable = c.flag("learnable", false);
+        boolean learnable = c.flag("learnable");
         dims.put("learnable", String.valueOf(learnable));
         if (learnable) {
-            dims.put("shape", "[" + c.require("length") + ", " + c.require("hidden_size") + "]");
+            dims.put("shape", "[" + c.integer("length", 1) + ", " + c.integer("hidden_size", 1) + "]");
         }
         Read read = read(name);
         Map<String, RawTensor> t = read.tensors();
         if (learnable) {
-            expectShape(name, t, "embeddings", c.require("length"), c.require("hidden_size"));
+            expectShape(name, t, "embeddings", c.integer("length", 1), c.integer("hidden_size", 1));
         }
         return summary(name, read, OptionalLong.of(ParameterCounts.classifierFreeEmbeddings(c)));
     }
 
     private ModelReport.Weights scheduler(String name, Map<String, String> dims) {
         ComponentConfig c = config(name, "VQDiffusionScheduler");
-        dims.put("train timesteps", String.valueOf(c.require("num_train_timesteps")));
-        dims.put("classes", String.valueOf(c.require("num_vec_classes")));
+        dims.put("train timesteps", String.valueOf(c.integer("num_train_timesteps", 2)));
+        dims.put("classes", String.valueOf(c.integer("num_vec_classes", 2)));
         return null;
     }
 
@@ -296,43 +304,47 @@ public final class ModelInspector {
         }
     }
 
-    /** The components must agree on the sizes they share. */
+    /** The components must agree on the sizes they share (effective values: the file's, else the default). */
     private void crossCheck() {
-        ComponentConfig transformer = configs.get("Transformer2DModel");
-        ComponentConfig text = configs.get("CLIPTextModel");
-        ComponentConfig vq = configs.get("VQModel");
-        ComponentConfig scheduler = configs.get("VQDiffusionScheduler");
-        ComponentConfig cf = configs.get("LearnedClassifierFreeSamplingEmbeddings");
-        agree(transformer, "num_vector_embeds", scheduler, "num_vec_classes");
+        String transformer = "Transformer2DModel";
+        String text = "CLIPTextModel";
+        agree(transformer, "num_vector_embeds", "VQDiffusionScheduler", "num_vec_classes");
         agree(transformer, "cross_attention_dim", text, "hidden_size");
-        if (cf != null && cf.flag("learnable", false)) {
+        String cf = "LearnedClassifierFreeSamplingEmbeddings";
+        if (effective(cf, "learnable") == Boolean.TRUE) {
             agree(cf, "hidden_size", text, "hidden_size");
             agree(cf, "length", text, "max_position_embeddings");
         }
-        if (transformer != null && vq != null && transformer.has("num_vector_embeds") && vq.has("num_vq_embeddings")
-                && vq.require("num_vq_embeddings") < transformer.require("num_vector_embeds") - 1) {
-            problems.add(vq.component() + " num_vq_embeddings = " + vq.require("num_vq_embeddings") + " is smaller than the "
-                    + (transformer.require("num_vector_embeds") - 1) + " token classes of " + transformer.component()
-                    + " (num_vector_embeds - 1): sampled tokens would have no codebook entry");
+        if (effective(transformer, "num_vector_embeds") instanceof Integer k
+                && effective("VQModel", "num_vq_embeddings") instanceof Integer n && n < k - 1) {
+            problems.add(names.get("VQModel") + " num_vq_embeddings = " + n + " is smaller than the " + (k - 1)
+                    + " token classes of " + names.get(transformer) + " (num_vector_embeds - 1): sampled tokens would"
+                    + " have no codebook entry");
         }
-        if (tokenizerName != null && text != null && text.has("vocab_size") && tokenizerMaxId >= text.require("vocab_size")) {
-            problems.add(tokenizerName + " vocab.json holds token id " + tokenizerMaxId + ", but " + text.component()
-                    + " vocab_size = " + text.require("vocab_size") + " (token ids must be below the vocab size)");
+        if (tokenizerName != null && effective(text, "vocab_size") instanceof Integer v && tokenizerMaxId >= v) {
+            problems.add(tokenizerName + " vocab.json holds token id " + tokenizerMaxId + ", but " + names.get(text)
+                    + " vocab_size = " + v + " (token ids must be below the vocab size)");
         }
     }
 
-    /** Records a problem unless a[keyA] == b[keyB]. */
-    private void agree(ComponentConfig a, String keyA, ComponentConfig b, String keyB) {
-        if (a == null || b == null || !a.has(keyA) || !b.has(keyB)) {
-            return;
+    /** Records a problem unless a[keyA] == b[keyB]; keys without a value, or a bad one (reported already), are skipped. */
+    private void agree(String classA, String keyA, String classB, String keyB) {
+        if (effective(classA, keyA) instanceof Integer x && effective(classB, keyB) instanceof Integer y && !x.equals(y)) {
+            problems.add(names.get(classA) + " " + keyA + " = " + x + " does not match " + names.get(classB) + " " + keyB
+                    + " = " + y);
+        }
+    }
+
+    /** A key's integer (or, for learnable, boolean) value, or null when the config, or a good value, is absent. */
+    private Object effective(String className, String key) {
+        ComponentConfig c = configs.get(className);
+        if (c == null) {
+            return null;
         }
         try {
-            if (a.require(keyA) != b.require(keyB)) {
-                problems.add(a.component() + " " + keyA + " = " + a.require(keyA) + " does not match " + b.component() + " "
-                        + keyB + " = " + b.require(keyB));
-            }
+            return key.equals("learnable") ? (Object) c.flag(key) : c.optionalInteger(key, 1);
         } catch (WeightsException e) {
-            // already reported for its own component
+            return null;
         }
     }
 }

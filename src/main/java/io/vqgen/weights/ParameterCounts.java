@@ -1,7 +1,6 @@
 package io.vqgen.weights;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -17,34 +16,36 @@ final class ParameterCounts {
 
     /** transformers' CLIPTextModel. */
     static long clipText(ComponentConfig c) {
-        long h = c.require("hidden_size");
-        long i = c.require("intermediate_size");
+        long h = c.integer("hidden_size", 1);
+        long i = c.integer("intermediate_size", 1);
         long layer = 4 * linear(h, h) + 2 * layerNorm(h) + linear(h, i) + linear(i, h);
-        return c.require("vocab_size") * h + c.require("max_position_embeddings") * h
-                + c.require("num_hidden_layers") * layer + layerNorm(h);
+        return (long) c.integer("vocab_size", 1) * h + (long) c.integer("max_position_embeddings", 1) * h
+                + c.integer("num_hidden_layers", 1) * layer + layerNorm(h);
     }
 
     /** diffusers' Transformer2DModel with discrete (vector-embedded) input, as VQ-Diffusion uses it. */
     static OptionalLong discreteTransformer(ComponentConfig c) {
-        String norm = c.text("norm_type", "layer_norm");
-        String activation = c.text("activation_fn", "geglu");
-        if (!c.has("num_embeds_ada_norm") || !Set.of("layer_norm", "ada_norm").contains(norm)
+        String norm = c.text("norm_type");
+        String activation = c.text("activation_fn");
+        Integer adaSteps = c.optionalInteger("num_embeds_ada_norm", 1);
+        if (adaSteps == null || !Set.of("layer_norm", "ada_norm").contains(norm)
                 || !Set.of("gelu", "gelu-approximate", "geglu", "geglu-approximate").contains(activation)
-                || c.flag("only_cross_attention", false) || c.flag("double_self_attention", false)
-                || !c.text("attention_type", "default").equals("default") || c.has("positional_embeddings")) {
+                || c.flag("only_cross_attention") || c.flag("double_self_attention")
+                || !c.text("attention_type").equals("default") || c.isSet("positional_embeddings")) {
             return OptionalLong.empty();
         }
-        long k = c.require("num_vector_embeds");
-        long d = c.require("num_attention_heads") * c.require("attention_head_dim");
-        long size = c.require("sample_size");
-        boolean bias = c.flag("attention_bias", false);
-        long adaNorm = c.require("num_embeds_ada_norm") * d + linear(d, 2 * d);
+        long k = c.integer("num_vector_embeds", 2);
+        long d = (long) c.integer("num_attention_heads", 1) * c.integer("attention_head_dim", 1);
+        long size = c.integer("sample_size", 1);
+        boolean bias = c.flag("attention_bias");
+        long adaNorm = adaSteps * d + linear(d, 2 * d);
         long selfAttention = attention(d, d, bias);
+        Integer cross = c.optionalInteger("cross_attention_dim", 1);
         long block = adaNorm + selfAttention
-                + (c.has("cross_attention_dim") ? adaNorm + attention(d, c.require("cross_attention_dim"), bias) : 0)
-                + (c.flag("norm_elementwise_affine", true) ? layerNorm(d) : 0)
+                + (cross != null ? adaNorm + attention(d, cross, bias) : 0)
+                + (c.flag("norm_elementwise_affine") ? layerNorm(d) : 0)
                 + linear(d, activation.equals("geglu") ? 8 * d : 4 * d) + linear(4 * d, d);
-        return OptionalLong.of(k * d + 2 * size * d + c.require("num_layers") * block + layerNorm(d) + linear(d, k - 1));
+        return OptionalLong.of(k * d + 2 * size * d + c.integer("num_layers", 1) * block + layerNorm(d) + linear(d, k - 1));
     }
 
     /**
@@ -52,10 +53,10 @@ final class ParameterCounts {
      * resnet is followed by a spatial attention).
      */
     static OptionalLong vqModel(ComponentConfig c) {
-        if (!c.text("norm_type", "group").equals("group") || !c.text("act_fn", "silu").equals("silu")) {
+        if (!c.text("norm_type").equals("group") || !c.text("act_fn").equals("silu")) {
             return OptionalLong.empty();
         }
-        long[] channels = c.longs("block_out_channels");
+        int[] channels = c.integers("block_out_channels", 1);
         Optional<boolean[]> downAttention = blockAttention(c, "down_block_types", "DownEncoderBlock2D",
                 "AttnDownEncoderBlock2D", channels.length);
         Optional<boolean[]> upAttention = blockAttention(c, "up_block_types", "UpDecoderBlock2D",
@@ -63,13 +64,13 @@ final class ParameterCounts {
         if (downAttention.isEmpty() || upAttention.isEmpty()) {
             return OptionalLong.empty();
         }
-        long perBlock = c.require("layers_per_block");
-        long latent = c.require("latent_channels");
-        long embedDim = c.optional("vq_embed_dim", latent);
+        long perBlock = c.integer("layers_per_block", 1);
+        long latent = c.integer("latent_channels", 1);
+        long embedDim = vqEmbedDim(c);
         long last = channels[channels.length - 1];
-        long mid = 2 * resnet(last, last) + (c.flag("mid_block_add_attention", true) ? spatialAttention(last) : 0);
+        long mid = 2 * resnet(last, last) + (c.flag("mid_block_add_attention") ? spatialAttention(last) : 0);
 
-        long encoder = conv(c.require("in_channels"), channels[0], 3);
+        long encoder = conv(c.integer("in_channels", 1), channels[0], 3);
         long in = channels[0];
         for (int b = 0; b < channels.length; b++) {
             for (long r = 0; r < perBlock; r++) {
@@ -91,11 +92,11 @@ final class ParameterCounts {
             decoder += b > 0 ? conv(channels[b], channels[b], 3) : 0;
             in = channels[b];
         }
-        decoder += layerNorm(channels[0]) + conv(channels[0], c.require("out_channels"), 3);
+        decoder += layerNorm(channels[0]) + conv(channels[0], c.integer("out_channels", 1), 3);
 
-        long quantizer = conv(latent, embedDim, 1) + c.require("num_vq_embeddings") * embedDim + conv(embedDim, latent, 1);
-        if (c.text("quantizer", "nearest").equals("gumbel")) {
-            quantizer += conv(embedDim, c.require("num_vq_embeddings"), 1); // quantize.proj
+        long quantizer = conv(latent, embedDim, 1) + c.integer("num_vq_embeddings", 1) * embedDim + conv(embedDim, latent, 1);
+        if (c.text("quantizer").equals("gumbel")) {
+            quantizer += conv(embedDim, c.integer("num_vq_embeddings", 1), 1); // quantize.proj
         }
         return OptionalLong.of(encoder + quantizer + decoder);
     }
@@ -106,18 +107,25 @@ final class ParameterCounts {
      * the output norm and projection.
      */
     static long classTransformer(ComponentConfig c) {
-        long k = c.require("num_vector_embeds");
-        long d = c.require("num_attention_heads") * c.require("attention_head_dim");
-        long[] grid = c.has("position_grid") ? c.longs("position_grid") : new long[] {c.require("height"), c.require("width")};
-        long hidden = c.require("ff_mult") * d;
-        long block = c.require("num_embeds_ada_norm") * d + linear(d, 2 * d) + c.require("num_class_embeds") * d
+        long k = c.integer("num_vector_embeds", 2);
+        long d = (long) c.integer("num_attention_heads", 1) * c.integer("attention_head_dim", 1);
+        int[] grid = c.isSet("position_grid") ? c.integers("position_grid", 1)
+                : new int[] {c.integer("height", 1), c.integer("width", 1)};
+        long hidden = c.integer("ff_mult", 1) * d;
+        long block = c.integer("num_embeds_ada_norm", 1) * d + linear(d, 2 * d) + c.integer("num_class_embeds", 1) * d
                 + linear(d, 2 * d) + attention(d, d, true) + conv(d, hidden, 3) + conv(hidden, d, 3);
-        return k * d + (grid[0] + grid[1]) * d + c.require("num_layers") * block + layerNorm(d) + linear(d, k - 1);
+        return k * d + ((long) grid[0] + grid[1]) * d + c.integer("num_layers", 1) * block + layerNorm(d) + linear(d, k - 1);
     }
 
     /** LearnedClassifierFreeSamplingEmbeddings: length × hidden_size when learnable, none otherwise. */
     static long classifierFreeEmbeddings(ComponentConfig c) {
-        return c.flag("learnable", false) ? c.require("length") * c.require("hidden_size") : 0;
+        return c.flag("learnable") ? (long) c.integer("length", 1) * c.integer("hidden_size", 1) : 0;
+    }
+
+    /** VQModel's codebook vector size: vq_embed_dim, which defaults to latent_channels. */
+    static long vqEmbedDim(ComponentConfig c) {
+        Integer embedDim = c.optionalInteger("vq_embed_dim", 1);
+        return embedDim == null ? c.integer("latent_channels", 1) : embedDim;
     }
 
     private static long attention(long dim, long contextDim, boolean bias) {
@@ -131,16 +139,13 @@ final class ParameterCounts {
      */
     private static Optional<boolean[]> blockAttention(ComponentConfig c, String key, String plain, String attention,
                                                       int blocks) {
-        JsonNode types = c.json().get(key);
-        if (types == null || types.isNull()) {
-            return blocks == 1 ? Optional.of(new boolean[1]) : Optional.empty();
-        }
-        if (!types.isArray() || types.size() != blocks) {
+        List<String> types = c.texts(key);
+        if (types.size() != blocks) {
             return Optional.empty();
         }
         boolean[] out = new boolean[blocks];
         for (int i = 0; i < blocks; i++) {
-            String type = types.get(i).asText();
+            String type = types.get(i);
             if (!type.equals(plain) && !type.equals(attention)) {
                 return Optional.empty();
             }

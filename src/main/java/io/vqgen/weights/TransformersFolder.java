@@ -12,9 +12,9 @@ import java.nio.file.Path;
  */
 public final class TransformersFolder {
     private final Path dir;
-    private final JsonNode config;
+    private final ComponentConfig config;
 
-    private TransformersFolder(Path dir, JsonNode config) {
+    private TransformersFolder(Path dir, ComponentConfig config) {
         this.dir = dir;
         this.config = config;
     }
@@ -30,18 +30,15 @@ public final class TransformersFolder {
         if (!Files.isRegularFile(file)) {
             throw new WeightsException(file + ": missing (expected " + what + ")");
         }
-        JsonNode config = ModelFolder.readJson(file);
-        if (config == null || !config.isObject()) {
-            throw new WeightsException(file + ": expected a JSON object");
-        }
-        return new TransformersFolder(abs, config);
+        return new TransformersFolder(abs, new ComponentConfig(file.toString(), ModelFolder.readJson(file)));
     }
 
     public Path dir() {
         return dir;
     }
 
-    public JsonNode config() {
+    /** config.json, to read with its reference class's defaults. */
+    public ComponentConfig config() {
         return config;
     }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.vqgen.model.ClassTransformer;
+import io.vqgen.model.ClassTransformerConfig;
 import io.vqgen.model.vq.VqModel;
 import io.vqgen.pipeline.GeneratedImage;
 import io.vqgen.pipeline.ImageRequest;
@@ -76,10 +77,10 @@ class ResearchClassModelTest {
                 "transformer.log_* (8 tensors): the diffusion schedule, which the scheduler recomputes from num_train_timesteps",
                 "transformer.Lt_* (2 tensors): training statistics of the time sampler"), learnableReport.dropped());
         ModelFolder folder = ModelFolder.open(learnable);
-        assertEquals(1001, folder.config("transformer").path("num_class_embeds").asInt());
-        assertEquals(1000, ModelFolder.open(pretrained).config("transformer").path("num_class_embeds").asInt());
-        assertEquals("nearest", folder.config("vqvae").path("quantizer").asText());
-        assertEquals("[8,8]", folder.config("transformer").path("position_grid").toString());
+        assertEquals(1001, folder.config("transformer").json().path("num_class_embeds").asInt());
+        assertEquals(1000, ModelFolder.open(pretrained).config("transformer").json().path("num_class_embeds").asInt());
+        assertEquals("nearest", folder.config("vqvae").json().path("quantizer").asText());
+        assertEquals("[8,8]", folder.config("transformer").json().path("position_grid").toString());
     }
 
     @ParameterizedTest
@@ -99,7 +100,7 @@ class ResearchClassModelTest {
     private static float[] logProbs(Path folderDir, long label, int t) {
         try (NDManager m = NDManager.newBaseManager()) {
             ModelFolder folder = ModelFolder.open(folderDir);
-            ClassTransformer transformer = ClassTransformer.create(folder.config("transformer"),
+            ClassTransformer transformer = ClassTransformer.create(ClassTransformerConfig.from(folder.config("transformer")),
                     folder.weights("transformer", LoadOptions.cpuFloat32()), m);
             NDArray tokens = m.create(longs("class/x_t.npy"), new Shape(2, 16));
             return transformer.logPx0(tokens, m.create(new long[] {label, label}), t).toFloatArray();

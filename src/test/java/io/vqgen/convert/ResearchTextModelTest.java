@@ -83,9 +83,9 @@ class ResearchTextModelTest {
                 "transformer.condition_emb.text_projection: CLIP's pooled projection: the model reads the per-token states"),
                 report.dropped());
         ModelFolder folder = ModelFolder.open(model);
-        assertEquals("posterior", folder.config("scheduler").path("last_step").asText());
-        assertEquals(41, folder.config("scheduler").path("num_vec_classes").asInt());
-        JsonNode vq = folder.config(VqModel.COMPONENT);
+        assertEquals("posterior", folder.config("scheduler").json().path("last_step").asText());
+        assertEquals(41, folder.config("scheduler").json().path("num_vec_classes").asInt());
+        JsonNode vq = folder.config(VqModel.COMPONENT).json();
         assertEquals("gumbel", vq.path("quantizer").asText());
         assertEquals(40, vq.path("num_tokens").asInt());
         assertEquals(64, vq.path("num_vq_embeddings").asInt());

@@ -4,9 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vqgen.Reference;
+import io.vqgen.weights.ComponentConfig;
+import io.vqgen.weights.WeightsException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -31,8 +34,8 @@ class VqDiffusionSchedulerTest {
 
     static VqDiffusionScheduler load(String model) {
         try {
-            return VqDiffusionScheduler.fromConfig(new ObjectMapper().readTree(
-                    Reference.path(model, "model", "scheduler", "scheduler_config.json").toFile()));
+            return VqDiffusionScheduler.fromConfig(config(new ObjectMapper().readTree(
+                    Reference.path(model, "model", "scheduler", "scheduler_config.json").toFile())));
         } catch (IOException e) {
             throw new AssertionError(e);
         }
@@ -229,20 +232,35 @@ class VqDiffusionSchedulerTest {
         assertTrue(e.getMessage().endsWith("got 0"), e.getMessage());
     }
 
+    /** Each malformed value is refused naming the file, the key, what was expected and what was found. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "num_vec_classes|REMOVE|missing key 'num_vec_classes' (expected an integer ≥ 2; VQDiffusionScheduler has no default for it)",
+            "num_vec_classes|1|key 'num_vec_classes' must be an integer ≥ 2, found 1",
+            "num_vec_classes|12.0|key 'num_vec_classes' must be an integer ≥ 2, found 12.0",
+            "num_train_timesteps|\"many\"|key 'num_train_timesteps' must be an integer ≥ 2, found \"many\"",
+            "num_train_timesteps|1|key 'num_train_timesteps' must be an integer ≥ 2, found 1",
+            "alpha_cum_start|-0.5|key 'alpha_cum_start' must be a number in [0.0, 1.0], found -0.5",
+            "alpha_cum_end|1.5|key 'alpha_cum_end' must be a number in [0.0, 1.0], found 1.5",
+            "gamma_cum_start|\"0\"|key 'gamma_cum_start' must be a number in [0.0, 1.0], found \"0\"",
+            "gamma_cum_end|[1]|key 'gamma_cum_end' must be a number in [0.0, 1.0], found [1]",
+            "_class_name|\"DDPMScheduler\"|_class_name is \"DDPMScheduler\", expected 'VQDiffusionScheduler'",
+            "last_step|\"posterior-ish\"|key 'last_step' must be one of 'prediction', 'posterior', found \"posterior-ish\"",
+            "last_step|true|key 'last_step' must be one of 'prediction', 'posterior', found true"})
+    void rejectsBadConfigs(String key, String value, String message) throws IOException {
+        ObjectNode c = new ObjectMapper().createObjectNode().put("num_vec_classes", 12);
+        if (value.equals("REMOVE")) {
+            c.remove(key);
+        } else {
+            c.set(key, new ObjectMapper().readTree(value));
+        }
+        WeightsException e = assertThrows(WeightsException.class, () -> VqDiffusionScheduler.fromConfig(config(c)));
+        assertEquals("scheduler/scheduler_config.json: " + message, e.getMessage());
+    }
+
     @Test
-    void rejectsBadConfigs() {
-        ObjectMapper json = new ObjectMapper();
+    void rejectsBadConstructorArguments() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> VqDiffusionScheduler.fromConfig(json.createObjectNode()));
-        assertEquals("scheduler config: 'num_vec_classes' (an integer, codebook size + 1) is required",
-                e.getMessage());
-        ObjectNode c = json.createObjectNode().put("num_vec_classes", 12).put("num_train_timesteps", "many");
-        e = assertThrows(IllegalArgumentException.class, () -> VqDiffusionScheduler.fromConfig(c));
-        assertEquals("scheduler config: 'num_train_timesteps' must be an integer, got \"many\"", e.getMessage());
-        ObjectNode d = json.createObjectNode().put("num_vec_classes", 12).put("alpha_cum_end", 1.5);
-        e = assertThrows(IllegalArgumentException.class, () -> VqDiffusionScheduler.fromConfig(d));
-        assertEquals("scheduler config: 'alpha_cum_end' must be in [0, 1], got 1.5", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
                 () -> new VqDiffusionScheduler(1, 100, 0.99999, 0.000009, 0.000009, 0.99999));
         assertEquals("num_vec_classes must be at least 2 (one class plus the mask), got 1", e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
@@ -250,12 +268,20 @@ class VqDiffusionSchedulerTest {
         assertEquals("num_train_timesteps must be at least 2, got 1", e.getMessage());
     }
 
+    /** Only num_vec_classes given: diffusers 0.24.0's defaults (100 steps, alpha 0.99999 → 9e-6, gamma 9e-6 → 0.99999). */
     @Test
     void configDefaultsAreDiffusers() {
-        VqDiffusionScheduler s = VqDiffusionScheduler.fromConfig(
-                new ObjectMapper().createObjectNode().put("num_vec_classes", 12));
+        ObjectNode minimal = new ObjectMapper().createObjectNode().put("num_vec_classes", 12);
+        VqDiffusionScheduler s = VqDiffusionScheduler.fromConfig(config(minimal));
         assertArrayEquals(load("tiny-a").logCumprodAt(), s.logCumprodAt());
+        assertArrayEquals(load("tiny-a").logCumprodCt(), s.logCumprodCt());
+        assertEquals(100, s.numTrainTimesteps());
+        assertEquals(100, VqDiffusionScheduler.numTrainTimesteps(config(minimal)));
         assertEquals(11, s.maskClass());
+    }
+
+    private static ComponentConfig config(JsonNode json) {
+        return new ComponentConfig("scheduler/scheduler_config.json", json);
     }
 
     @Test

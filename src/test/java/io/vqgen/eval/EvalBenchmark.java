@@ -7,6 +7,7 @@ import io.vqgen.eval.image.RgbImage;
 import io.vqgen.model.ClipModel;
 import io.vqgen.model.ClipModelConfig;
 import io.vqgen.model.inception.FidInception;
+import io.vqgen.weights.ComponentConfig;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.StateDict;
 import io.vqgen.text.ClipTokenizer;
@@ -53,7 +54,7 @@ public final class EvalBenchmark {
         System.out.printf("threads %s, batch %d, %d runs after 1 warm-up%n",
                 System.getProperty("ai.djl.pytorch.num_threads", "(libtorch default)"), batch, runs);
         try (NDManager manager = NDManager.newBaseManager()) {
-            ClipModelConfig config = ClipModelConfig.from("ViT-B/32", new ObjectMapper().readTree(VIT_B32));
+            ClipModelConfig config = ClipModelConfig.from(new ComponentConfig("ViT-B/32", new ObjectMapper().readTree(VIT_B32)));
             ClipModel model = ClipModel.create(config,
                     StateDict.synthesizing("clip", 0, LoadOptions.cpuFloat32()), manager);
             ClipScorer scorer = new ClipScorer(model, ClipTokenizer.load(tokenizer), ClipImageProcessor.defaults(), manager);

@@ -130,7 +130,8 @@ class JobConfigTest {
         assertEquals("job file j: num_images 2000 is out of range (1..1024)", error("num_images", "2000"));
         assertEquals("job file j: run_seed: cannot use 'x' (For input string: \"x\")", error("run_seed", "x"));
         assertEquals("job file j: device: 'tpu' is not valid (expected auto, cpu, gpu or gpu:N)", error("device", "tpu"));
-        assertEquals("job file j: dtype: unknown dtype 'int8' (expected float32, float16 or bfloat16)", error("dtype", "int8"));
+        assertEquals("job file j: dtype: unknown dtype 'int8' (expected float32 or float16)", error("dtype", "int8"));
+        assertEquals("job file j: dtype: dtype 'bfloat16': " + io.vqgen.pipeline.PipelineOptions.NO_BFLOAT16, error("dtype", "bfloat16"));
         assertEquals("job file j: inline_images: 'yes' is not valid (expected true or false)", error("inline_images", "yes"));
         assertTrue(error("run_id", "../x").startsWith("job file j: run_id: '../x' is not valid (expected letters, digits"));
         assertEquals("job file j: id_column and prompt_column are both 'text'", error("id_column", "text", "prompt_column", "text"));

@@ -5,12 +5,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vqgen.model.layers.Activation;
+import io.vqgen.weights.ComponentConfig;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.ModelFolder;
 import io.vqgen.weights.WeightsException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -87,38 +92,47 @@ class ClipTextEncoderTest {
         }
     }
 
+    /** Keys absent from the file take transformers 4.30's CLIPTextConfig defaults (openai/clip-vit-base-patch32's text tower). */
     @Test
-    void refusesConfigWithoutHiddenSize() {
+    void absentKeysTakeTransformersDefaults() {
+        assertEquals(new ClipTextConfig(512, 2048, 8, 12, 49408, 77, 1e-5, Activation.QUICK_GELU),
+                read(new ObjectMapper().createObjectNode()));
         ModelFolder folder = Goldens.model("tiny-a");
-        ObjectNode config = (ObjectNode) folder.config("text_encoder");
+        ObjectNode config = textConfig(folder);
         config.remove("hidden_size");
         try (NDManager m = NDManager.newBaseManager()) {
-            ModelException e = assertThrows(ModelException.class,
-                    () -> ClipTextEncoder.create(config, folder.weights("text_encoder", LoadOptions.cpuFloat32()), m));
-            assertEquals("text_encoder/config.json: missing required key 'hidden_size' (a positive integer)", e.getMessage());
+            WeightsException e = assertThrows(WeightsException.class,
+                    () -> ClipTextEncoder.create(read(config), folder.weights("text_encoder", LoadOptions.cpuFloat32()), m));
+            assertTrue(e.getMessage().contains("tensor 'text_model.embeddings.token_embedding.weight'")
+                    && e.getMessage().contains("has shape [1000, 32], expected [1000, 512]"), e.getMessage());
         }
     }
 
-    @Test
-    void refusesUnknownActivation() {
-        ModelFolder folder = Goldens.model("tiny-a");
-        ObjectNode config = (ObjectNode) folder.config("text_encoder");
-        config.put("hidden_act", "snake");
-        try (NDManager m = NDManager.newBaseManager()) {
-            ModelException e = assertThrows(ModelException.class,
-                    () -> ClipTextEncoder.create(config, folder.weights("text_encoder", LoadOptions.cpuFloat32()), m));
-            assertTrue(e.getMessage().startsWith("text_encoder/config.json: hidden_act 'snake' is not supported"), e.getMessage());
-        }
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "hidden_size|0|WeightsException|text_encoder/config.json: key 'hidden_size' must be an integer ≥ 1, found 0",
+            "num_hidden_layers|\"12\"|WeightsException|text_encoder/config.json: key 'num_hidden_layers' must be an integer ≥ 1, found \"12\"",
+            "vocab_size|4.9e4|WeightsException|text_encoder/config.json: key 'vocab_size' must be an integer ≥ 1, found 49000.0",
+            "layer_norm_eps|-0.1|WeightsException|text_encoder/config.json: key 'layer_norm_eps' must be a number ≥ 0.0, found -0.1",
+            "hidden_act|false|WeightsException|text_encoder/config.json: key 'hidden_act' must be a string, found false",
+            "hidden_act|\"snake\"|ModelException|text_encoder/config.json: hidden_act 'snake' is not supported (supported: quick_gelu, gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, silu, swish)",
+            "num_attention_heads|5|ModelException|text_encoder/config.json: hidden_size 32 is not divisible by num_attention_heads 5"})
+    void refusesBadConfig(String key, String value, String type, String message) throws Exception {
+        ObjectNode config = textConfig(Goldens.model("tiny-a"));
+        config.set(key, new ObjectMapper().readTree(value));
+        RuntimeException e = assertThrows(RuntimeException.class, () -> read(config));
+        assertEquals(type, e.getClass().getSimpleName(), e.toString());
+        assertEquals(message, e.getMessage());
     }
 
     @Test
     void refusesWeightsOfAnotherShape() {
         ModelFolder folder = Goldens.model("tiny-a");
-        ObjectNode config = (ObjectNode) folder.config("text_encoder");
+        ObjectNode config = textConfig(folder);
         config.put("intermediate_size", 64);
         try (NDManager m = NDManager.newBaseManager()) {
             WeightsException e = assertThrows(WeightsException.class,
-                    () -> ClipTextEncoder.create(config, folder.weights("text_encoder", LoadOptions.cpuFloat32()), m));
+                    () -> ClipTextEncoder.create(read(config), folder.weights("text_encoder", LoadOptions.cpuFloat32()), m));
             assertTrue(e.getMessage().contains("tensor 'text_model.encoder.layers.0.mlp.fc1.weight'")
                     && e.getMessage().contains("has shape [37, 32], expected [64, 32]"), e.getMessage());
         }
@@ -127,13 +141,21 @@ class ClipTextEncoderTest {
     @Test
     void refusesUnusedWeights() {
         ModelFolder folder = Goldens.model("tiny-a");
-        ObjectNode config = (ObjectNode) folder.config("text_encoder");
+        ObjectNode config = textConfig(folder);
         config.put("num_hidden_layers", 4);
         try (NDManager m = NDManager.newBaseManager()) {
             WeightsException e = assertThrows(WeightsException.class,
-                    () -> ClipTextEncoder.create(config, folder.weights("text_encoder", LoadOptions.cpuFloat32()), m));
+                    () -> ClipTextEncoder.create(read(config), folder.weights("text_encoder", LoadOptions.cpuFloat32()), m));
             assertTrue(e.getMessage().contains("text_model.encoder.layers.4.layer_norm1.bias"), e.getMessage());
         }
+    }
+
+    private static ObjectNode textConfig(ModelFolder folder) {
+        return (ObjectNode) folder.config("text_encoder").json().deepCopy();
+    }
+
+    private static ClipTextConfig read(JsonNode json) {
+        return ClipTextConfig.from(new ComponentConfig("text_encoder/config.json", json));
     }
 
     @Test

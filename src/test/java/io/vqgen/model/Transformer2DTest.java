@@ -5,7 +5,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vqgen.weights.ComponentConfig;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.ModelFolder;
 import io.vqgen.weights.WeightsException;
@@ -111,39 +114,67 @@ class Transformer2DTest {
         }
     }
 
+    /**
+     * Malformed values are refused by the config reader (WeightsException: file, key, what was expected, what was
+     * found); well-formed ones this port cannot run by the model (ModelException).
+     */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "num_vector_embeds|REMOVE|transformer/config.json: missing required key 'num_vector_embeds' (a positive integer)",
-            "sample_size|REMOVE|transformer/config.json: missing required key 'sample_size' (a positive integer)",
-            "num_attention_heads|\"two\"|transformer/config.json: key 'num_attention_heads' must be a positive integer, found \"two\"",
-            "in_channels|4|transformer/config.json: in_channels/patch_size select the continuous or patched input path; only the discrete path (num_vector_embeds) is supported",
-            "norm_type|\"ada_norm_zero\"|transformer/config.json: norm_type 'ada_norm_zero' is not supported (supported: ada_norm, layer_norm)",
-            "activation_fn|\"mish\"|transformer/config.json: activation_fn 'mish' is not supported (supported: gelu, gelu-approximate, geglu, geglu-approximate)",
-            "double_self_attention|true|transformer/config.json: double_self_attention true is not supported by this port of Transformer2DModel",
-            "attention_type|\"gated\"|transformer/config.json: attention_type 'gated' is not supported by this port of Transformer2DModel",
-            "attention_bias|1|transformer/config.json: key 'attention_bias' must be true or false, found 1"})
-    void refusesBadConfig(String key, String value, String message) {
-        ModelFolder folder = Goldens.model("tiny-b");
-        ObjectNode config = (ObjectNode) folder.config("transformer");
+            "num_vector_embeds|REMOVE|WeightsException|transformer/config.json: missing key 'num_vector_embeds' (expected an integer ≥ 2; Transformer2DModel has no default for it)",
+            "num_vector_embeds|1|WeightsException|transformer/config.json: key 'num_vector_embeds' must be an integer ≥ 2, found 1",
+            "sample_size|REMOVE|WeightsException|transformer/config.json: missing key 'sample_size' (expected an integer ≥ 1; Transformer2DModel has no default for it)",
+            "sample_size|null|WeightsException|transformer/config.json: missing key 'sample_size' (expected an integer ≥ 1; Transformer2DModel has no default for it)",
+            "num_attention_heads|\"two\"|WeightsException|transformer/config.json: key 'num_attention_heads' must be an integer ≥ 1, found \"two\"",
+            "num_layers|0|WeightsException|transformer/config.json: key 'num_layers' must be an integer ≥ 1, found 0",
+            "attention_head_dim|8.5|WeightsException|transformer/config.json: key 'attention_head_dim' must be an integer ≥ 1, found 8.5",
+            "cross_attention_dim|-32|WeightsException|transformer/config.json: key 'cross_attention_dim' must be an integer ≥ 1, found -32",
+            "num_embeds_ada_norm|true|WeightsException|transformer/config.json: key 'num_embeds_ada_norm' must be an integer ≥ 1, found true",
+            "norm_eps|-1|WeightsException|transformer/config.json: key 'norm_eps' must be a number ≥ 0.0, found -1",
+            "norm_eps|\"1e-5\"|WeightsException|transformer/config.json: key 'norm_eps' must be a number ≥ 0.0, found \"1e-5\"",
+            "activation_fn|3|WeightsException|transformer/config.json: key 'activation_fn' must be a string, found 3",
+            "attention_bias|1|WeightsException|transformer/config.json: key 'attention_bias' must be true or false, found 1",
+            "_class_name|\"UNet2DModel\"|WeightsException|transformer/config.json: _class_name is \"UNet2DModel\", expected 'Transformer2DModel'",
+            "in_channels|4|ModelException|transformer/config.json: in_channels/patch_size select the continuous or patched input path; only the discrete path (num_vector_embeds) is supported",
+            "norm_type|\"ada_norm_zero\"|ModelException|transformer/config.json: norm_type 'ada_norm_zero' is not supported (supported: ada_norm, layer_norm)",
+            "activation_fn|\"mish\"|ModelException|transformer/config.json: activation_fn 'mish' is not supported (supported: gelu, gelu-approximate, geglu, geglu-approximate)",
+            "double_self_attention|true|ModelException|transformer/config.json: double_self_attention true is not supported by this port of Transformer2DModel",
+            "attention_type|\"gated\"|ModelException|transformer/config.json: attention_type 'gated' is not supported by this port of Transformer2DModel"})
+    void refusesBadConfig(String key, String value, String type, String message) {
+        ObjectNode config = tinyBConfig();
         if (value.equals("REMOVE")) {
             config.remove(key);
         } else {
             config.set(key, ConfigJson.parse(value));
         }
-        try (NDManager m = NDManager.newBaseManager()) {
-            ModelException e = assertThrows(ModelException.class,
-                    () -> Transformer2D.create(config, folder.weights("transformer", LoadOptions.cpuFloat32()), m));
-            assertEquals(message, e.getMessage());
-        }
+        RuntimeException e = assertThrows(RuntimeException.class, () -> read(config));
+        assertEquals(type, e.getClass().getSimpleName(), e.toString());
+        assertEquals(message, e.getMessage());
+    }
+
+    /** Keys absent from the file take the defaults of diffusers 0.24.0's Transformer2DModel signature. */
+    @Test
+    void absentKeysTakeDiffusersDefaults() {
+        ObjectNode minimal = new ObjectMapper().createObjectNode();
+        minimal.put("num_vector_embeds", 12);
+        minimal.put("sample_size", 4);
+        Transformer2DConfig c = read(minimal);
+        assertEquals(new Transformer2DConfig(16, 88, 1, null, false, 4, 12, "geglu", null, false, false, true, 1e-5), c);
     }
 
     @Test
     void refusesAdaNormWithoutEmbeddingCount() {
-        ObjectNode config = (ObjectNode) Goldens.model("tiny-b").config("transformer");
+        ObjectNode config = tinyBConfig();
         config.putNull("num_embeds_ada_norm");
-        ModelException e = assertThrows(ModelException.class,
-                () -> Transformer2DConfig.from(new ConfigReader("transformer/config.json", config)));
+        ModelException e = assertThrows(ModelException.class, () -> read(config));
         assertEquals("transformer/config.json: norm_type 'ada_norm' needs num_embeds_ada_norm", e.getMessage());
+    }
+
+    private static ObjectNode tinyBConfig() {
+        return (ObjectNode) Goldens.model("tiny-b").config("transformer").json().deepCopy();
+    }
+
+    private static Transformer2DConfig read(JsonNode json) {
+        return Transformer2DConfig.from(new ComponentConfig("transformer/config.json", json));
     }
 
     @Test
@@ -208,10 +239,9 @@ class Transformer2DTest {
             "norm_elementwise_affine|false",
             "num_attention_heads|3"})
     void runsConfigurationVariants(String key, String value) {
-        ObjectNode json = tinyConfig(o -> o.set(key, ConfigJson.parse(value)));
-        Transformer2DConfig c = Transformer2DConfig.from(new ConfigReader("transformer/config.json", json));
+        Transformer2DConfig c = read(tinyConfig(o -> o.set(key, ConfigJson.parse(value))));
         try (NDManager m = NDManager.newBaseManager();
-             Transformer2D transformer = Transformer2D.create(json, SyntheticWeights.transformer(c, 7), m)) {
+             Transformer2D transformer = Transformer2D.create(c, SyntheticWeights.transformer(c, 7), m)) {
             NDArray tokens = m.randomInteger(0, c.numVectorEmbeds(), new Shape(3, c.numLatentPixels()), DataType.INT64);
             NDArray text = c.crossAttentionDim() == null ? null : m.randomNormal(new Shape(3, 77, c.crossAttentionDim()));
             NDArray logp = transformer.logPx0(tokens, text, 42);
@@ -224,25 +254,24 @@ class Transformer2DTest {
     @Test
     void onlyGegluIsGated() {
         for (String activation : new String[] {"gelu", "gelu-approximate", "geglu", "geglu-approximate"}) {
-            Transformer2DConfig c = Transformer2DConfig.from(new ConfigReader("transformer/config.json",
-                    tinyConfig(o -> o.put("activation_fn", activation))));
+            Transformer2DConfig c = read(tinyConfig(o -> o.put("activation_fn", activation)));
             assertEquals(activation.equals("geglu"), c.feedForwardGated(), activation);
         }
     }
 
     private static ObjectNode tinyConfig(Consumer<ObjectNode> edit) {
-        ObjectNode config = (ObjectNode) Goldens.model("tiny-a").config("transformer");
+        ObjectNode config = (ObjectNode) Goldens.model("tiny-a").config("transformer").json().deepCopy();
         edit.accept(config);
         return config;
     }
 
     private static WeightsException loadWith(String tiny, Consumer<ObjectNode> edit) {
         ModelFolder folder = Goldens.model(tiny);
-        ObjectNode config = (ObjectNode) folder.config("transformer");
+        ObjectNode config = (ObjectNode) folder.config("transformer").json().deepCopy();
         edit.accept(config);
         try (NDManager m = NDManager.newBaseManager()) {
             WeightsException e = assertThrows(WeightsException.class,
-                    () -> Transformer2D.create(config, folder.weights("transformer", LoadOptions.cpuFloat32()), m));
+                    () -> Transformer2D.create(read(config), folder.weights("transformer", LoadOptions.cpuFloat32()), m));
             assertEquals(0, m.getManagedArrays().size(), "weights bound before the failure are freed");
             return e;
         }

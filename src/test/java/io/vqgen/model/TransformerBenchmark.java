@@ -58,10 +58,10 @@ public final class TransformerBenchmark {
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         Path reference = io.vqgen.Reference.dir();
         ModelFolder bench = ModelFolder.open(reference.resolve("bench/config"));
-        Transformer2DConfig config = Transformer2DConfig.from(new ConfigReader("bench transformer", bench.config("transformer")));
+        Transformer2DConfig config = Transformer2DConfig.from(bench.config("transformer"));
 
         try (NDManager m = NDManager.newBaseManager();
-             Transformer2D transformer = Transformer2D.create(bench.config("transformer"), SyntheticWeights.transformer(config, 0), m)) {
+             Transformer2D transformer = Transformer2D.create(config, SyntheticWeights.transformer(config, 0), m)) {
             System.out.printf("bench transformer: %d layers, %d heads × %d, %d tokens, %d classes, cross %d; batch %d, %d threads%n",
                     config.numLayers(), config.numAttentionHeads(), config.attentionHeadDim(), config.numLatentPixels(),
                     config.numVectorEmbeds(), config.crossAttentionDim(), batch, JniUtils.getNumThreads());

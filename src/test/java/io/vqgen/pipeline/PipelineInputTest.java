@@ -114,6 +114,48 @@ class PipelineInputTest {
                 + "num_train_timesteps 200", e.getMessage());
     }
 
+    /** Learned embeddings that cannot be mixed with the prompt's states are refused at load, not at the first call. */
+    @Test
+    void refusesLearnedEmbeddingsOfAnotherLength() throws IOException {
+        Path model = copyOfSample();
+        Path config = model.resolve("learned_classifier_free_sampling_embeddings/config.json");
+        ObjectNode cf = (ObjectNode) JSON.readTree(config.toFile());
+        cf.put("length", 76);
+        JSON.writeValue(config.toFile(), cf);
+        PipelineException e = assertThrows(PipelineException.class,
+                () -> VqDiffusionPipeline.load(model, PipelineOptions.cpu()));
+        assertEquals(config.toAbsolutePath().normalize() + ": the learned embeddings are [length 76, hidden_size 64], "
+                + "but guidance mixes them with the text encoder's states of [the tokenizer's 77 tokens, hidden size 64]",
+                e.getMessage());
+    }
+
+    /** diffusers' LearnedClassifierFreeSamplingEmbeddings has no default for learnable: the key must be there. */
+    @Test
+    void refusesLearnedEmbeddingsConfigWithoutLearnable() throws IOException {
+        Path model = copyOfSample();
+        Path config = model.resolve("learned_classifier_free_sampling_embeddings/config.json");
+        ObjectNode cf = (ObjectNode) JSON.readTree(config.toFile());
+        cf.remove("learnable");
+        JSON.writeValue(config.toFile(), cf);
+        WeightsException e = assertThrows(WeightsException.class,
+                () -> VqDiffusionPipeline.load(model, PipelineOptions.cpu()));
+        assertEquals(config.toAbsolutePath().normalize() + ": missing key 'learnable' (expected true or false; "
+                + "LearnedClassifierFreeSamplingEmbeddings has no default for it)", e.getMessage());
+    }
+
+    /** A scheduler config with only num_vec_classes loads with diffusers' defaults (100 training steps). */
+    @Test
+    void schedulerConfigTakesDiffusersDefaults() throws IOException {
+        Path model = copyOfSample();
+        Path config = model.resolve("scheduler/scheduler_config.json");
+        ObjectNode scheduler = JSON.createObjectNode();
+        scheduler.put("num_vec_classes", JSON.readTree(config.toFile()).get("num_vec_classes").asInt());
+        JSON.writeValue(config.toFile(), scheduler);
+        try (VqDiffusionPipeline defaults = VqDiffusionPipeline.load(model, PipelineOptions.cpu())) {
+            assertEquals(100, defaults.numTrainTimesteps());
+        }
+    }
+
     @Test
     void withoutLearnedEmbeddingsGuidanceUsesTheEmptyPromptAndSaysSo() {
         Path model = copyOfSample();

@@ -64,8 +64,8 @@ class ModelFolderTest {
         ModelFolder folder = ModelFolder.open(Reference.path(model, "model"));
         assertEquals("VQDiffusionPipeline", folder.pipelineClass());
         assertEquals(List.of(), folder.missingComponents());
-        assertEquals(100, folder.config("scheduler").get("num_train_timesteps").asInt());
-        JsonNode cf = folder.config(ModelFolder.CF_EMBEDDINGS);
+        assertEquals(100, folder.config("scheduler").json().get("num_train_timesteps").asInt());
+        JsonNode cf = folder.config(ModelFolder.CF_EMBEDDINGS).json();
         try (NDManager m = NDManager.newBaseManager()) {
             for (String c : List.of("text_encoder", "transformer", "vqvae", ModelFolder.CF_EMBEDDINGS)) {
                 StateDict sd = folder.weights(c, LoadOptions.cpuFloat32());

@@ -34,12 +34,12 @@ class ParameterCountsTest {
     @Test
     void leaveUnmodelledOptionsUnchecked() throws IOException {
         ModelFolder bench = ModelFolder.open(Reference.path("bench", "config"));
-        ObjectNode transformer = (ObjectNode) bench.config("transformer").deepCopy();
+        ObjectNode transformer = (ObjectNode) bench.config("transformer").json().deepCopy();
         transformer.put("norm_type", "ada_norm_zero");
-        assertTrue(ParameterCounts.discreteTransformer(new ComponentConfig("transformer", transformer)).isEmpty());
-        ObjectNode vq = (ObjectNode) bench.config("vqvae").deepCopy();
+        assertTrue(ParameterCounts.discreteTransformer(read(transformer, "Transformer2DModel")).isEmpty());
+        ObjectNode vq = (ObjectNode) bench.config("vqvae").json().deepCopy();
         vq.put("norm_type", "spatial");
-        assertTrue(ParameterCounts.vqModel(new ComponentConfig("vqvae", vq)).isEmpty());
+        assertTrue(ParameterCounts.vqModel(read(vq, "VQModel")).isEmpty());
     }
 
     /**
@@ -56,12 +56,12 @@ class ParameterCountsTest {
         }
         StateDict asked = StateDict.synthesizing(VqModel.COMPONENT, 0, LoadOptions.cpuFloat32());
         try (NDManager m = NDManager.newBaseManager()) {
-            VqModel.create(VqConfig.fromJson(ithq), asked, m).close();
+            VqModel.create(VqConfig.from(read(ithq, "VQModel")), asked, m).close();
         }
         long total = asked.tensors().values().stream().mapToLong(RawTensor::elementCount).sum();
         assertTrue(asked.tensors().containsKey("encoder.down_blocks.3.attentions.1.to_out.0.weight"));
         assertTrue(asked.tensors().containsKey("decoder.up_blocks.0.attentions.2.group_norm.bias"));
-        assertEquals(OptionalLong.of(total), ParameterCounts.vqModel(new ComponentConfig("vqvae", ithq)));
+        assertEquals(OptionalLong.of(total), ParameterCounts.vqModel(read(ithq, "VQModel")));
 
         ObjectNode plain = (ObjectNode) ithq.deepCopy();
         plain.putArray("down_block_types").add("DownEncoderBlock2D").add("DownEncoderBlock2D").add("DownEncoderBlock2D")
@@ -73,15 +73,20 @@ class ParameterCountsTest {
         long c = channels.get(channels.size() - 1).asLong();
         long attention = 2 * c + 4 * (c * c + c);
         // 2 + 3 resnets in the Attn blocks, and the two mid blocks
-        assertEquals(OptionalLong.of(total - 7 * attention), ParameterCounts.vqModel(new ComponentConfig("vqvae", plain)));
+        assertEquals(OptionalLong.of(total - 7 * attention), ParameterCounts.vqModel(read(plain, "VQModel")));
 
         ObjectNode unknown = (ObjectNode) ithq.deepCopy();
         unknown.putArray("up_block_types").add("CrossAttnUpBlock2D").add("UpDecoderBlock2D").add("UpDecoderBlock2D")
                 .add("UpDecoderBlock2D");
-        assertTrue(ParameterCounts.vqModel(new ComponentConfig("vqvae", unknown)).isEmpty());
+        assertTrue(ParameterCounts.vqModel(read(unknown, "VQModel")).isEmpty());
     }
 
     private static ComponentConfig config(ModelFolder folder, String component) {
-        return new ComponentConfig(component, folder.config(component));
+        String className = folder.components().get(component).get(1);
+        return folder.config(component).as(className);
+    }
+
+    private static ComponentConfig read(JsonNode json, String className) {
+        return new ComponentConfig("config.json", json).as(className);
     }
 }

@@ -1,12 +1,11 @@
 package io.vqgen.model.inception;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
-import io.vqgen.weights.StateDict;
+import io.vqgen.model.layers.Parameters;
 
 /**
  * torchvision's Inception {@code BasicConv2d}: a convolution without bias, batch norm in eval mode (running
@@ -35,18 +34,18 @@ final class BasicConv2d {
     }
 
     /** A square kernel. */
-    static BasicConv2d load(StateDict w, NDManager m, String name, int in, int out, int kernel, int stride, int padding) {
-        return load(w, m, name, in, out, kernel, kernel, stride, padding, padding);
+    static BasicConv2d load(Parameters p, String name, int in, int out, int kernel, int stride, int padding) {
+        return load(p, name, in, out, kernel, kernel, stride, padding, padding);
     }
 
-    static BasicConv2d load(StateDict w, NDManager m, String name, int in, int out, int kh, int kw, int stride,
+    static BasicConv2d load(Parameters p, String name, int in, int out, int kh, int kw, int stride,
                             int padH, int padW) {
-        NDArray weight = w.take(m, name + ".conv.weight", DataType.FLOAT32, out, in, kh, kw);
-        NDArray gamma = w.take(m, name + ".bn.weight", DataType.FLOAT32, out);
-        NDArray beta = w.take(m, name + ".bn.bias", DataType.FLOAT32, out);
-        NDArray mean = w.take(m, name + ".bn.running_mean", DataType.FLOAT32, out);
-        NDArray var = w.take(m, name + ".bn.running_var", DataType.FLOAT32, out);
-        w.ignore(name + ".bn.num_batches_tracked");
+        NDArray weight = p.take(name + ".conv.weight", DataType.FLOAT32, out, in, kh, kw);
+        NDArray gamma = p.take(name + ".bn.weight", DataType.FLOAT32, out);
+        NDArray beta = p.take(name + ".bn.bias", DataType.FLOAT32, out);
+        NDArray mean = p.take(name + ".bn.running_mean", DataType.FLOAT32, out);
+        NDArray var = p.take(name + ".bn.running_var", DataType.FLOAT32, out);
+        p.dict().ignore(name + ".bn.num_batches_tracked");
         return new BasicConv2d(weight, gamma, beta, mean, var, new Shape(stride, stride), new Shape(padH, padW));
     }
 

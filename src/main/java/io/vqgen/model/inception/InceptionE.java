@@ -3,8 +3,7 @@ package io.vqgen.model.inception;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import io.vqgen.weights.StateDict;
+import io.vqgen.model.layers.Parameters;
 
 /**
  * pytorch-fid's {@code FIDInceptionE_1} (Mixed_7b: TensorFlow's average pool) and {@code FIDInceptionE_2}
@@ -22,17 +21,17 @@ final class InceptionE {
     private final BasicConv2d branchPool;
     private final boolean maxPool;
 
-    InceptionE(StateDict w, NDManager m, String name, int in, boolean maxPool) {
+    InceptionE(Parameters p, String name, int in, boolean maxPool) {
         this.maxPool = maxPool;
-        branch1x1 = BasicConv2d.load(w, m, name + ".branch1x1", in, 320, 1, 1, 0);
-        branch3x3 = BasicConv2d.load(w, m, name + ".branch3x3_1", in, 384, 1, 1, 0);
-        branch3x3a = BasicConv2d.load(w, m, name + ".branch3x3_2a", 384, 384, 1, 3, 1, 0, 1);
-        branch3x3b = BasicConv2d.load(w, m, name + ".branch3x3_2b", 384, 384, 3, 1, 1, 1, 0);
-        branch3x3dbl1 = BasicConv2d.load(w, m, name + ".branch3x3dbl_1", in, 448, 1, 1, 0);
-        branch3x3dbl2 = BasicConv2d.load(w, m, name + ".branch3x3dbl_2", 448, 384, 3, 1, 1);
-        branch3x3dbla = BasicConv2d.load(w, m, name + ".branch3x3dbl_3a", 384, 384, 1, 3, 1, 0, 1);
-        branch3x3dblb = BasicConv2d.load(w, m, name + ".branch3x3dbl_3b", 384, 384, 3, 1, 1, 1, 0);
-        branchPool = BasicConv2d.load(w, m, name + ".branch_pool", in, 192, 1, 1, 0);
+        branch1x1 = BasicConv2d.load(p, name + ".branch1x1", in, 320, 1, 1, 0);
+        branch3x3 = BasicConv2d.load(p, name + ".branch3x3_1", in, 384, 1, 1, 0);
+        branch3x3a = BasicConv2d.load(p, name + ".branch3x3_2a", 384, 384, 1, 3, 1, 0, 1);
+        branch3x3b = BasicConv2d.load(p, name + ".branch3x3_2b", 384, 384, 3, 1, 1, 1, 0);
+        branch3x3dbl1 = BasicConv2d.load(p, name + ".branch3x3dbl_1", in, 448, 1, 1, 0);
+        branch3x3dbl2 = BasicConv2d.load(p, name + ".branch3x3dbl_2", 448, 384, 3, 1, 1);
+        branch3x3dbla = BasicConv2d.load(p, name + ".branch3x3dbl_3a", 384, 384, 1, 3, 1, 0, 1);
+        branch3x3dblb = BasicConv2d.load(p, name + ".branch3x3dbl_3b", 384, 384, 3, 1, 1, 1, 0);
+        branchPool = BasicConv2d.load(p, name + ".branch_pool", in, 192, 1, 1, 0);
     }
 
     NDArray forward(NDArray x) {

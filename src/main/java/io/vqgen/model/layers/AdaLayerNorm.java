@@ -3,7 +3,6 @@ package io.vqgen.model.layers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import io.vqgen.weights.StateDict;
 
 /**
  * diffusers' AdaLayerNorm: {@code emb(t)} → SiLU → Linear → (scale, shift), then
@@ -24,24 +23,25 @@ public final class AdaLayerNorm implements TimestepNorm {
     }
 
     /** Binds {@code prefix.emb.weight} [numEmbeds, dim] and {@code prefix.linear} [2·dim, dim]; only the derived tables are kept. */
-    public static AdaLayerNorm load(StateDict weights, NDManager manager, String prefix, long numEmbeds, long dim) {
-        NDList tables = tables(weights, manager, prefix, numEmbeds, dim, false);
+    public static AdaLayerNorm load(Parameters p, String prefix, long numEmbeds, long dim) {
+        NDList tables = tables(p, prefix, numEmbeds, dim, false);
         return new AdaLayerNorm(tables.get(0), tables.get(1));
     }
 
     /**
-     * The (1 + scale) and shift tables [rows, dim] of an AdaLayerNorm, in {@code manager}. With {@code meanRow} a last
-     * row is added for the mean of the embeddings: the research code's AdaLayerNorm uses it for an index at or past
-     * the table's end (ImageNet models without a learned unconditional class).
+     * The (1 + scale) and shift tables [rows, dim] of an AdaLayerNorm, in {@code p}'s manager. With {@code meanRow} a
+     * last row is added for the mean of the embeddings: the research code's AdaLayerNorm uses it for an index at or
+     * past the table's end (ImageNet models without a learned unconditional class).
      */
-    public static NDList tables(StateDict weights, NDManager manager, String prefix, long numEmbeds, long dim,
-                                boolean meanRow) {
+    public static NDList tables(Parameters p, String prefix, long numEmbeds, long dim, boolean meanRow) {
+        NDManager manager = p.manager();
         try (NDManager scratch = manager.newSubManager()) {
-            NDArray emb = weights.takeFloat(scratch, prefix + ".emb.weight", numEmbeds, dim);
+            Parameters s = p.in(scratch);
+            NDArray emb = s.take(prefix + ".emb.weight", numEmbeds, dim);
             if (meanRow) {
                 emb = emb.concat(emb.mean(new int[] {0}, true), 0);
             }
-            Linear linear = Linear.load(weights, scratch, prefix + ".linear", dim, 2 * dim, true);
+            Linear linear = Linear.load(s, prefix + ".linear", dim, 2 * dim, true);
             NDList scaleShift = linear.forward(Activation.SILU.apply(emb)).split(2, 1); // torch.chunk(emb, 2): scale first
             NDArray onePlusScale = scaleShift.get(0).add(1f);
             NDArray shift = scaleShift.get(1).duplicate();

@@ -11,6 +11,11 @@ public final class Embedding {
         this.table = table;
     }
 
+    /** Binds the table {@code name} [num, dim]. */
+    public static Embedding load(Parameters p, String name, long num, long dim) {
+        return new Embedding(p.take(name, num, dim));
+    }
+
     /** ids [...] int64 → [..., dim], allocated in ids' manager. */
     public NDArray lookup(NDArray ids) {
         return lookup(ids, table);

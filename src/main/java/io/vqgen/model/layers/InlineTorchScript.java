@@ -3,6 +3,7 @@ package io.vqgen.model.layers;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
@@ -15,6 +16,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -25,6 +27,10 @@ import java.util.zip.ZipOutputStream;
  * source when it loads them). The module is written as the archive {@code torch.jit.save} produces:
  * a zip of {@code code/__torch__.py}, a pickled instance ({@code data.pkl}) and the format version;
  * nothing is read from disk and no Python is involved.
+ *
+ * <p>This reaches into DJL's PyTorch engine below its public API (module loading from a stream, IValue method
+ * calls), so every op built on it is probed once, when the first layer that could use it is loaded, and has a plain
+ * DJL fallback with the same mathematics ({@link OneDnnLinear}, {@link ScaledDotProductAttention}).
  */
 final class InlineTorchScript {
     /** The archive format version torch.jit.save writes for modules that need no operator upgraders. */
@@ -54,8 +60,45 @@ final class InlineTorchScript {
     }
 
     /**
+     * {@link #compile}, or null when this engine cannot: a libtorch without the operator the source calls fails to
+     * compile it, and a DJL whose internals changed fails to load it. {@code onFailure} receives the reason.
+     */
+    static PtSymbolBlock tryCompile(String className, String methods, Consumer<String> onFailure) {
+        // owned by a manager that lives as long as the JVM: a module is a few kilobytes of compiled code
+        NDManager owner = NDManager.newBaseManager();
+        try {
+            return compile(owner, className, methods);
+        } catch (RuntimeException | LinkageError e) {
+            owner.close();
+            onFailure.accept(reason(e));
+            return null;
+        }
+    }
+
+    /**
+     * Deterministic values of order 1 to probe an op with, float32, on {@code manager}'s device. No random generator
+     * is touched: reference noise mode reproduces a stream of libtorch's global one.
+     */
+    static NDArray probeValues(NDManager manager, long... shape) {
+        long n = new Shape(shape).size();
+        return manager.arange(0f, n, 1f).mul(0.7f).add(0.3f).sin().reshape(shape);
+    }
+
+    /** max |a − b|, how a probe compares an op with its plain fallback (NaN when either holds one). */
+    static float maxAbsDiff(NDArray a, NDArray b) {
+        return a.sub(b).abs().max().getFloat();
+    }
+
+    /** The first line of an engine error, for a log line. */
+    static String reason(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.strip().lines().findFirst().orElse(e.getClass().getSimpleName());
+    }
+
+    /**
      * Runs {@code method} of a module from {@link #compile} on tensors; the result is allocated in the first
-     * input's manager.
+     * input's manager. libtorch runs the method in inference mode, so the result (and any view of it) is an
+     * inference tensor, which refuses in-place updates: callers use out-of-place ops on it.
      */
     static NDArray run(PtSymbolBlock module, String method, NDArray... tensors) {
         IValue[] inputs = new IValue[tensors.length];

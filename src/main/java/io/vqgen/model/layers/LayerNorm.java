@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.vqgen.weights.StateDict;
 
 /** {@code torch.nn.LayerNorm} over the last dimension, as one fused native call. */
 public final class LayerNorm {
@@ -22,11 +21,11 @@ public final class LayerNorm {
      * Binds {@code prefix.weight} and {@code prefix.bias} [dim]; without elementwise affine the
      * layer has no weights and scales by 1, shifts by 0.
      */
-    public static LayerNorm load(StateDict weights, NDManager manager, String prefix, long dim, double eps, boolean affine) {
+    public static LayerNorm load(Parameters p, String prefix, long dim, double eps, boolean affine) {
         if (!affine) {
-            return withoutAffine(manager, dim, eps, weights.options().floatType());
+            return withoutAffine(p.manager(), dim, eps, p.floatType());
         }
-        return new LayerNorm(weights.takeFloat(manager, prefix + ".weight", dim), weights.takeFloat(manager, prefix + ".bias", dim), (float) eps);
+        return new LayerNorm(p.take(prefix + ".weight", dim), p.take(prefix + ".bias", dim), (float) eps);
     }
 
     private static LayerNorm withoutAffine(NDManager manager, long dim, double eps, DataType type) {

@@ -1,6 +1,8 @@
 package io.vqgen.model.vq;
 
 import ai.djl.ndarray.NDArray;
+import io.vqgen.model.layers.Activation;
+import io.vqgen.model.layers.CallScope;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +27,7 @@ record Decoder(Conv convIn, MidBlock mid, List<UpBlock> upBlocks, Norm normOut, 
             out = c.channels(c.blocks() - 1 - i);
             String b = p + "up_blocks." + i;
             List<ResnetBlock> resnets = new ArrayList<>();
-            List<Attention> attentions = new ArrayList<>();
+            List<SpatialAttention> attentions = new ArrayList<>();
             for (int j = 0; j < c.layersPerBlock() + 1; j++) {
                 resnets.add(l.resnet(b + ".resnets." + j, j == 0 ? in : out, out, norm));
                 if (c.upBlockAttention(i)) {
@@ -47,11 +49,11 @@ record Decoder(Conv convIn, MidBlock mid, List<UpBlock> upBlocks, Norm normOut, 
      * @return [B, out_channels, h·f, w·f]
      */
     NDArray forward(NDArray z, NDArray zq) {
-        NDArray h = Scopes.advance(z, convIn::forward);
+        NDArray h = CallScope.advance(z, convIn::forward);
         h = mid.forward(h, zq);
         for (UpBlock b : upBlocks) {
             h = b.forward(h, zq);
         }
-        return Scopes.advance(h, a -> convOut.forward(ActivationFunction.SILU.apply(normOut.forward(a, zq))));
+        return CallScope.advance(h, a -> convOut.forward(Activation.SILU.apply(normOut.forward(a, zq))));
     }
 }

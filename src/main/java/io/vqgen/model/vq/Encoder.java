@@ -1,6 +1,8 @@
 package io.vqgen.model.vq;
 
 import ai.djl.ndarray.NDArray;
+import io.vqgen.model.layers.Activation;
+import io.vqgen.model.layers.CallScope;
 import io.vqgen.model.vq.VqConfig.NormType;
 
 import java.util.ArrayList;
@@ -23,7 +25,7 @@ record Encoder(Conv convIn, List<DownBlock> downBlocks, MidBlock mid, GroupNorm 
             out = c.channels(i);
             String b = p + "down_blocks." + i;
             List<ResnetBlock> resnets = new ArrayList<>();
-            List<Attention> attentions = new ArrayList<>();
+            List<SpatialAttention> attentions = new ArrayList<>();
             for (int j = 0; j < c.layersPerBlock(); j++) {
                 resnets.add(l.resnet(b + ".resnets." + j, j == 0 ? in : out, out, NormType.GROUP));
                 if (c.downBlockAttention(i)) {
@@ -43,11 +45,11 @@ record Encoder(Conv convIn, List<DownBlock> downBlocks, MidBlock mid, GroupNorm 
 
     /** images [B, in_channels, H, W] → [B, latent_channels, H/f, W/f]; consumes its input. */
     NDArray forward(NDArray x) {
-        NDArray h = Scopes.advance(x, convIn::forward);
+        NDArray h = CallScope.advance(x, convIn::forward);
         for (DownBlock b : downBlocks) {
             h = b.forward(h);
         }
         h = mid.forward(h, null);
-        return Scopes.advance(h, a -> convOut.forward(ActivationFunction.SILU.apply(normOut.forward(a))));
+        return CallScope.advance(h, a -> convOut.forward(Activation.SILU.apply(normOut.forward(a))));
     }
 }

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.vqgen.model.layers.Parameters;
+import io.vqgen.model.layers.Precision;
 
 /**
  * {@code nn.GroupNorm(groups, C, eps, affine=True)} on [B, C, H, W]. DJL has no group-norm op, so each
@@ -15,6 +17,13 @@ import ai.djl.ndarray.types.Shape;
  * @param beta  float32 [C, 1, 1]
  */
 record GroupNorm(NDArray gamma, NDArray beta, int groups, float eps) implements Norm {
+
+    /** Binds {@code name.weight} and {@code name.bias} [channels], kept in float32 whatever the weights' dtype. */
+    static GroupNorm load(Parameters p, String name, long channels, int groups, float eps) {
+        NDArray gamma = p.take(name + ".weight", DataType.FLOAT32, channels).reshape(channels, 1, 1);
+        NDArray beta = p.take(name + ".bias", DataType.FLOAT32, channels).reshape(channels, 1, 1);
+        return new GroupNorm(gamma, beta, groups, eps);
+    }
 
     @Override
     public NDArray forward(NDArray x, NDArray zq) {

@@ -3,42 +3,42 @@ package io.vqgen.model.vq;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.vqgen.model.layers.Attention;
+import io.vqgen.model.layers.Linear;
+import io.vqgen.model.layers.Parameters;
 import io.vqgen.model.vq.VqConfig.NormType;
 import io.vqgen.weights.StateDict;
+import io.vqgen.weights.WeightsException;
 
-/** Builds the VQ-VAE's layers from weights addressed by their diffusers parameter names, checking every shape. */
+/**
+ * Builds the VQ-VAE's blocks from weights addressed by their diffusers parameter names (every shape checked), on the
+ * shared layers where the VQ-VAE has them ({@link Linear}, {@link Attention}).
+ */
 final class LayerLoader {
     /** Every norm in diffusers' Encoder/Decoder/mid-block attention is built with eps 1e-6. */
     private static final float EPS = 1e-6f;
 
-    private final StateDict weights;
-    private final NDManager manager;
-    private final DataType dtype;
+    private final Parameters p;
     private final VqConfig config;
 
+    /** @param dtype the float type the VQ-VAE computes in (group norms keep float32 parameters) */
     LayerLoader(StateDict weights, NDManager manager, DataType dtype, VqConfig config) {
-        this.weights = weights;
-        this.manager = manager;
-        this.dtype = dtype;
+        this.p = new Parameters(weights, manager, dtype);
         this.config = config;
     }
 
     DataType dtype() {
-        return dtype;
-    }
-
-    NDArray take(String name, long... shape) {
-        return weights.take(manager, name, dtype, shape);
+        return p.floatType();
     }
 
     /** An int64 index table of {@code length} entries, each checked to lie in [0, bound). */
     NDArray takeIndices(String name, long length, long bound) {
-        NDArray table = weights.take(manager, name, DataType.INT64, length);
+        NDArray table = p.take(name, DataType.INT64, length);
         if (length > 0) {
             long min = table.min().getLong();
             long max = table.max().getLong();
             if (min < 0 || max >= bound) {
-                throw new io.vqgen.weights.WeightsException("vqvae: " + name + " holds values from " + min + " to " + max
+                throw new WeightsException("vqvae: " + name + " holds values from " + min + " to " + max
                         + ", expected 0.." + (bound - 1));
             }
         }
@@ -46,13 +46,16 @@ final class LayerLoader {
     }
 
     Conv conv(String name, long in, long out, int kernel, int stride, int padding) {
-        return new Conv(take(name + ".weight", out, in, kernel, kernel), take(name + ".bias", out), stride, padding);
+        return Conv.load(p, name, in, out, kernel, stride, padding);
     }
 
     GroupNorm groupNorm(String name, long channels, int groups) {
-        NDArray gamma = weights.take(manager, name + ".weight", DataType.FLOAT32, channels).reshape(channels, 1, 1);
-        NDArray beta = weights.take(manager, name + ".bias", DataType.FLOAT32, channels).reshape(channels, 1, 1);
-        return new GroupNorm(gamma, beta, groups, EPS);
+        return GroupNorm.load(p, name, channels, groups, EPS);
+    }
+
+    /** The quantizer's codebook [num_vq_embeddings, vq_embed_dim]. */
+    VectorQuantizer quantizer() {
+        return new VectorQuantizer(p.take("quantize.embedding.weight", config.numVqEmbeddings(), config.vqEmbedDim()));
     }
 
     /** The norm a layer uses: group norm, or (decoder with norm_type spatial) SpatialNorm conditioned on zq. */
@@ -86,14 +89,14 @@ final class LayerLoader {
      * A spatial self-attention as diffusers' Encoder, Decoder and mid block build it: attention_head_dim is the
      * block's channel count, so one head over all channels (scale C^-1/2); eps 1e-6; rescale_output_factor 1.
      */
-    Attention attention(String name, long channels, NormType type) {
+    SpatialAttention attention(String name, long channels, NormType type) {
         Norm norm = norm(name + (type == NormType.GROUP ? ".group_norm" : ".spatial_norm"), channels, type);
-        return new Attention(norm,
+        return new SpatialAttention(norm, new Attention(
                 projection(name, "to_q", "query", channels),
                 projection(name, "to_k", "key", channels),
                 projection(name, "to_v", "value", channels),
                 projection(name, "to_out.0", "proj_attn", channels),
-                (float) Math.pow(channels, -0.5));
+                1, Math.toIntExact(channels)));
     }
 
     /**
@@ -105,7 +108,7 @@ final class LayerLoader {
         String current = attention + "." + name;
         String legacy = attention + "." + legacyName;
         return new Linear(
-                take(weights.storedName(current + ".weight", legacy + ".weight", channels, channels), channels, channels),
-                take(weights.storedName(current + ".bias", legacy + ".bias", channels), channels));
+                p.take(p.storedName(current + ".weight", legacy + ".weight", channels, channels), channels, channels),
+                p.take(p.storedName(current + ".bias", legacy + ".bias", channels), channels));
     }
 }

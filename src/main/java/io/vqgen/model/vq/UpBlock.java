@@ -1,6 +1,7 @@
 package io.vqgen.model.vq;
 
 import ai.djl.ndarray.NDArray;
+import io.vqgen.model.layers.CallScope;
 
 import java.util.List;
 
@@ -9,18 +10,18 @@ import java.util.List;
  * (each applied right after its resnet; empty otherwise), then an upsampler except in the last block (null there).
  * Consumes its input.
  */
-record UpBlock(List<ResnetBlock> resnets, List<Attention> attentions, Upsample upsample) {
+record UpBlock(List<ResnetBlock> resnets, List<SpatialAttention> attentions, Upsample upsample) {
 
     NDArray forward(NDArray x, NDArray zq) {
         NDArray h = x;
         for (int i = 0; i < resnets.size(); i++) {
             ResnetBlock r = resnets.get(i);
-            h = Scopes.advance(h, a -> r.forward(a, zq));
+            h = CallScope.advance(h, a -> r.forward(a, zq));
             if (!attentions.isEmpty()) {
-                Attention attention = attentions.get(i);
-                h = Scopes.advance(h, a -> attention.forward(a, zq));
+                SpatialAttention attention = attentions.get(i);
+                h = CallScope.advance(h, a -> attention.forward(a, zq));
             }
         }
-        return upsample == null ? h : Scopes.advance(h, upsample::forward);
+        return upsample == null ? h : CallScope.advance(h, upsample::forward);
     }
 }

@@ -1,20 +1,22 @@
 package io.vqgen.model.vq;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.vqgen.weights.WeightsException;
+import io.vqgen.model.ModelException;
+import io.vqgen.model.layers.Activation;
+import io.vqgen.weights.ComponentConfig;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * A VQ-VAE's {@code config.json} (diffusers {@code VQModel}), checked for consistency.
+ * A VQ-VAE's {@code config.json} (diffusers {@code VQModel}), read through {@link ComponentConfig} with diffusers
+ * 0.24.0's defaults and checked for consistency ({@link #problems}).
  *
- * <p>Keys that diffusers 0.24.0 reads are honoured with its defaults. {@code mid_block_add_attention} and
- * {@code force_upcast} only exist from diffusers 0.25 on (0.24.0 ignores them); where present they mean what
- * they mean there: no attention in the mid blocks, and run the VQ-VAE in float32 even when the rest of the
- * pipeline is loaded in float16. {@code sample_size} and {@code scaling_factor} are informative:
- * {@code VQModel.decode} uses neither.
+ * <p>{@code mid_block_add_attention} and {@code force_upcast} only exist from diffusers 0.25 on (0.24.0 ignores them);
+ * where present they mean what they mean there: no attention in the mid blocks, and run the VQ-VAE in float32 even
+ * when the rest of the pipeline is loaded in float16. {@code sample_size} and {@code scaling_factor} are
+ * informative: {@code VQModel.decode} uses neither.
  *
  * @param downBlockTypes {@code DownEncoderBlock2D} or {@code AttnDownEncoderBlock2D}, one per block
  * @param upBlockTypes   {@code UpDecoderBlock2D} or {@code AttnUpDecoderBlock2D}, one per block (deepest first)
@@ -29,9 +31,12 @@ import java.util.List;
  */
 public record VqConfig(int inChannels, int outChannels, List<String> downBlockTypes, List<String> upBlockTypes,
                        int[] blockOutChannels, int layersPerBlock,
-                       ActivationFunction activation, int latentChannels, int numVqEmbeddings, int vqEmbedDim,
+                       Activation activation, int latentChannels, int numVqEmbeddings, int vqEmbedDim,
                        int normNumGroups, NormType normType, boolean midBlockAddAttention, boolean forceUpcast,
                        int sampleSize, double scalingFactor, String quantizer, Integer numTokens) {
+
+    /** The reference class whose config this is (and whose defaults absent keys take). */
+    public static final String CLASS = "VQModel";
 
     /** The decoder's normalisation: plain group norm, or MoVQ's spatially conditioned norm. */
     public enum NormType { GROUP, SPATIAL }
@@ -50,6 +55,46 @@ public record VqConfig(int inChannels, int outChannels, List<String> downBlockTy
         blockOutChannels = blockOutChannels.clone();
         downBlockTypes = List.copyOf(downBlockTypes);
         upBlockTypes = List.copyOf(upBlockTypes);
+    }
+
+    /** Reads a {@value #CLASS} config.json; unknown or inconsistent values are refused with what was expected. */
+    public static VqConfig from(ComponentConfig config) {
+        ComponentConfig c = config.as(CLASS);
+        int latent = c.integer("latent_channels", 1);
+        Integer vqEmbedDim = c.optionalInteger("vq_embed_dim", 1);
+        VqConfig v = new VqConfig(
+                c.integer("in_channels", 1),
+                c.integer("out_channels", 1),
+                c.texts("down_block_types"),
+                c.texts("up_block_types"),
+                c.integers("block_out_channels", 1),
+                c.integer("layers_per_block", 1),
+                activation(c.source(), c.text("act_fn")),
+                latent,
+                c.integer("num_vq_embeddings", 1),
+                vqEmbedDim == null ? latent : vqEmbedDim,
+                c.integer("norm_num_groups", 1),
+                normType(c.source(), c.text("norm_type")),
+                c.flag("mid_block_add_attention"),
+                c.flag("force_upcast"),
+                c.integer("sample_size", 1),
+                c.number("scaling_factor", -Double.MAX_VALUE, Double.MAX_VALUE),
+                c.text("quantizer"),
+                c.optionalInteger("num_tokens", 1));
+        v.check(c.source());
+        return v;
+    }
+
+    /** Refuses a config that {@link #problems} finds fault with, naming {@code source}. */
+    void check(String source) {
+        List<String> problems = problems();
+        if (!problems.isEmpty()) {
+            throw new ModelException(source + ": " + String.join("; ", problems));
+        }
+    }
+
+    /** What does not fit together: sizes that are not positive, block lists that disagree, channels groups cannot split. */
+    public List<String> problems() {
         List<String> problems = new ArrayList<>();
         if (blockOutChannels.length == 0) {
             problems.add("block_out_channels is empty");
@@ -86,39 +131,7 @@ public record VqConfig(int inChannels, int outChannels, List<String> downBlockTy
         if (numTokens != null && (numTokens <= 0 || numTokens > numVqEmbeddings)) {
             problems.add("num_tokens = " + numTokens + " must be in 1.." + numVqEmbeddings + " (num_vq_embeddings)");
         }
-        if (!problems.isEmpty()) {
-            throw new WeightsException("vqvae config: " + String.join("; ", problems));
-        }
-    }
-
-    /** Reads a VQModel config.json; unknown or inconsistent values are refused with what was expected. */
-    public static VqConfig fromJson(JsonNode json) {
-        String cls = json.path("_class_name").asText("VQModel");
-        if (!cls.equals("VQModel")) {
-            throw new WeightsException("vqvae config: _class_name is '" + cls + "', expected 'VQModel'");
-        }
-        int[] channels = intArray(json, "block_out_channels", new int[] {64});
-        int latent = intValue(json, "latent_channels", 3);
-        JsonNode vqDim = json.get("vq_embed_dim");
-        return new VqConfig(
-                intValue(json, "in_channels", 3),
-                intValue(json, "out_channels", 3),
-                blockTypes(json, "down_block_types", DOWN_BLOCK, channels.length),
-                blockTypes(json, "up_block_types", UP_BLOCK, channels.length),
-                channels,
-                intValue(json, "layers_per_block", 1),
-                ActivationFunction.fromConfig(json.path("act_fn").asText("silu")),
-                latent,
-                intValue(json, "num_vq_embeddings", 256),
-                vqDim == null || vqDim.isNull() ? latent : intValue(json, "vq_embed_dim", latent),
-                intValue(json, "norm_num_groups", 32),
-                normType(json.path("norm_type").asText("group")),
-                boolValue(json, "mid_block_add_attention", true),
-                boolValue(json, "force_upcast", false),
-                intValue(json, "sample_size", 32),
-                json.path("scaling_factor").asDouble(0.18215),
-                json.path("quantizer").asText(NEAREST),
-                json.hasNonNull("num_tokens") ? intValue(json, "num_tokens", 0) : null);
+        return problems;
     }
 
     /** How many token ids the VQ-VAE takes: {@code num_tokens} when the codebook is mapped, else its size. */
@@ -176,36 +189,25 @@ public record VqConfig(int inChannels, int outChannels, List<String> downBlockTy
                 + ", num_tokens=" + numTokens + "]";
     }
 
-    private static NormType normType(String value) {
+    private static NormType normType(String source, String value) {
         return switch (value) {
             case "group" -> NormType.GROUP;
             case "spatial" -> NormType.SPATIAL;
-            default -> throw new WeightsException("vqvae config: norm_type '" + value
+            default -> throw new ModelException(source + ": norm_type '" + value
                     + "' is not supported (expected 'group' or 'spatial')");
         };
     }
 
-    /** The configured block types; diffusers' default (one plain block) when the key is absent. */
-    private static List<String> blockTypes(JsonNode json, String key, String fallback, int blocks) {
-        JsonNode types = json.get(key);
-        if (types == null) {
-            if (blocks != 1) {
-                throw new WeightsException("vqvae config: " + key + " is missing; diffusers' default has one block but"
-                        + " block_out_channels has " + blocks);
-            }
-            return List.of(fallback);
-        }
-        if (!types.isArray()) {
-            throw new WeightsException("vqvae config: " + key + " must be a list, got " + types);
-        }
-        List<String> out = new ArrayList<>();
-        for (JsonNode t : types) {
-            if (!t.isTextual()) {
-                throw new WeightsException("vqvae config: " + key + " must be a list of block type names, got " + types);
-            }
-            out.add(t.asText());
-        }
-        return out;
+    /** diffusers' {@code get_activation} names (case-insensitive, as it lowercases them). */
+    private static Activation activation(String source, String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "silu", "swish" -> Activation.SILU;
+            case "mish" -> Activation.MISH;
+            case "gelu" -> Activation.GELU;
+            case "relu" -> Activation.RELU;
+            default -> throw new ModelException(source + ": act_fn '" + name
+                    + "' is not supported (expected silu, swish, mish, gelu or relu)");
+        };
     }
 
     private static void blockTypes(List<String> problems, String key, List<String> types, int blocks, String plain,
@@ -226,46 +228,5 @@ public record VqConfig(int inChannels, int outChannels, List<String> downBlockTy
         if (value <= 0) {
             problems.add(key + " = " + value + " must be positive");
         }
-    }
-
-    private static int intValue(JsonNode json, String key, int fallback) {
-        JsonNode n = json.get(key);
-        if (n == null || n.isNull()) {
-            return fallback;
-        }
-        if (!n.canConvertToInt() || !n.isIntegralNumber()) {
-            throw new WeightsException("vqvae config: " + key + " must be an integer, got " + n);
-        }
-        return n.intValue();
-    }
-
-    private static boolean boolValue(JsonNode json, String key, boolean fallback) {
-        JsonNode n = json.get(key);
-        if (n == null || n.isNull()) {
-            return fallback;
-        }
-        if (!n.isBoolean()) {
-            throw new WeightsException("vqvae config: " + key + " must be true or false, got " + n);
-        }
-        return n.booleanValue();
-    }
-
-    private static int[] intArray(JsonNode json, String key, int[] fallback) {
-        JsonNode n = json.get(key);
-        if (n == null || n.isNull()) {
-            return fallback;
-        }
-        if (!n.isArray()) {
-            throw new WeightsException("vqvae config: " + key + " must be a list of integers, got " + n);
-        }
-        int[] out = new int[n.size()];
-        for (int i = 0; i < out.length; i++) {
-            JsonNode v = n.get(i);
-            if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-                throw new WeightsException("vqvae config: " + key + "[" + i + "] must be an integer, got " + v);
-            }
-            out[i] = v.intValue();
-        }
-        return out;
     }
 }

@@ -8,6 +8,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.vqgen.model.ModelException;
+import io.vqgen.model.layers.CallScope;
+import io.vqgen.model.layers.Precision;
 import io.vqgen.model.vq.VqConfig.NormType;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.ModelFolder;
@@ -50,8 +53,7 @@ public final class VqModel implements AutoCloseable {
         this.dtype = l.dtype();
         this.encoder = Encoder.load(l, config);
         this.quantConv = l.conv("quant_conv", config.latentChannels(), config.vqEmbedDim(), 1, 1, 0);
-        this.quantizer = new VectorQuantizer(
-                l.take("quantize.embedding.weight", config.numVqEmbeddings(), config.vqEmbedDim()));
+        this.quantizer = l.quantizer();
         this.postQuantConv = l.conv("post_quant_conv", config.vqEmbedDim(), config.latentChannels(), 1, 1, 0);
         this.decoder = Decoder.load(l, config);
         this.gumbelProjection = config.quantizer().equals(VqConfig.GUMBEL)
@@ -67,13 +69,12 @@ public final class VqModel implements AutoCloseable {
 
     /** Loads the {@value #COMPONENT} component of a diffusers pipeline folder. */
     public static VqModel load(ModelFolder folder, LoadOptions options, NDManager manager) {
-        VqConfig config = VqConfig.fromJson(folder.config(COMPONENT));
-        return create(config, folder.weights(COMPONENT, options), manager);
+        return create(VqConfig.from(folder.config(COMPONENT)), folder.weights(COMPONENT, options), manager);
     }
 
     /**
      * Builds the model from a config and its weights; every weight must be present with the configured shape
-     * and none may be left over.
+     * and none may be left over. A config {@link VqConfig#problems} finds fault with is refused.
      */
     public static VqModel create(VqConfig config, StateDict weights, NDManager manager) {
         DataType dtype = config.forceUpcast() ? DataType.FLOAT32 : weights.options().floatType();
@@ -82,6 +83,7 @@ public final class VqModel implements AutoCloseable {
 
     /** As {@link #create(VqConfig, StateDict, NDManager)} in an explicit compute dtype (tests use float64). */
     static VqModel create(VqConfig config, StateDict weights, NDManager manager, DataType dtype) {
+        config.check(VqConfig.CLASS + " config");
         NDManager own = manager.newSubManager(weights.options().device());
         try {
             VqModel model = new VqModel(config, own, new LayerLoader(weights, own, dtype, config));
@@ -117,25 +119,25 @@ public final class VqModel implements AutoCloseable {
     public NDArray codebookEntry(NDArray tokens, int h, int w) {
         Shape s = tokens.getShape();
         if (h <= 0 || w <= 0 || s.dimension() != 2 || s.get(1) != (long) h * w || !tokens.getDataType().isInteger()) {
-            throw new IllegalArgumentException("codebookEntry: expected integer tokens [B, " + h + "*" + w + "], got "
+            throw new ModelException("codebookEntry: expected integer tokens [B, " + h + "*" + w + "], got "
                     + tokens.getDataType() + " " + s);
         }
-        NDManager caller = tokens.getManager();
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray idx = own(tokens, scope, DataType.INT64);
+        try (CallScope scope = new CallScope(manager, tokens)) {
+            NDArray idx = own(tokens, DataType.INT64);
             if (s.get(0) > 0 && s.get(1) > 0) {
                 long min = idx.min().getLong();
                 long max = idx.max().getLong();
                 if (min < 0 || max >= config.tokenCount()) {
-                    throw new IllegalArgumentException("codebookEntry: token ids must be in [0, " + config.tokenCount()
+                    throw new ModelException("codebookEntry: token ids must be in [0, " + config.tokenCount()
                             + ") (" + (tokenToCode == null ? "num_vq_embeddings" : "num_tokens") + "), found values from "
                             + min + " to " + max);
                 }
             }
-            NDArray codes = tokenToCode == null ? idx.reshape(-1) : tokenToCode.get(scope, new NDIndex("{}", idx.reshape(-1)));
-            NDArray out = quantizer.lookup(codes, scope)
+            NDArray codes = tokenToCode == null ? idx.reshape(-1)
+                    : tokenToCode.get(scope.manager(), new NDIndex("{}", idx.reshape(-1)));
+            NDArray out = quantizer.lookup(codes, scope.manager())
                     .reshape(s.get(0), h, w, config.vqEmbedDim()).transpose(0, 3, 1, 2);
-            return result(out, caller);
+            return result(out, scope);
         }
     }
 
@@ -147,13 +149,12 @@ public final class VqModel implements AutoCloseable {
      */
     public NDArray decode(NDArray latents) {
         requireMaps("decode", latents, config.vqEmbedDim(), "vq_embed_dim");
-        NDManager caller = latents.getManager();
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray out = perImage(own(latents, scope, dtype), zq -> {
+        try (CallScope scope = new CallScope(manager, latents)) {
+            NDArray out = perImage(own(latents, dtype), zq -> {
                 NDArray z = postQuantConv.forward(zq);
                 return decoder.forward(z, config.normType() == NormType.SPATIAL ? zq : null);
             });
-            return result(out, caller);
+            return result(out, scope);
         }
     }
 
@@ -172,10 +173,9 @@ public final class VqModel implements AutoCloseable {
      */
     public NDArray encode(NDArray images) {
         requireMaps("encode", images, config.inChannels(), "in_channels");
-        NDManager caller = images.getManager();
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray out = perImage(own(images, scope, dtype), x -> quantConv.forward(encoder.forward(x)));
-            return result(out, caller);
+        try (CallScope scope = new CallScope(manager, images)) {
+            NDArray out = perImage(own(images, dtype), x -> quantConv.forward(encoder.forward(x)));
+            return result(out, scope);
         }
     }
 
@@ -191,16 +191,15 @@ public final class VqModel implements AutoCloseable {
     public NDArray quantize(NDArray latents) {
         requireMaps("quantize", latents, config.vqEmbedDim(), "vq_embed_dim");
         Shape s = latents.getShape();
-        NDManager caller = latents.getManager();
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray out = perImage(own(latents, scope, gumbelProjection == null ? DataType.FLOAT32 : dtype), z -> {
+        try (CallScope scope = new CallScope(manager, latents)) {
+            NDArray out = perImage(own(latents, gumbelProjection == null ? DataType.FLOAT32 : dtype), z -> {
                 NDArray codes = gumbelProjection == null
                         ? quantizer.nearest(z.transpose(0, 2, 3, 1).reshape(-1, s.get(1)))
                         : gumbelProjection.forward(z).toType(DataType.FLOAT32, false).argMax(1).reshape(-1);
                 NDArray tokens = codeToToken == null ? codes : codeToToken.get(new NDIndex("{}", codes));
                 return tokens.reshape(1, s.get(2) * s.get(3));
             });
-            return result(out, caller);
+            return result(out, scope);
         }
     }
 
@@ -217,16 +216,10 @@ public final class VqModel implements AutoCloseable {
      */
     public static NDArray toImage(NDArray decoded) {
         if (decoded.getShape().dimension() != 4) {
-            throw new IllegalArgumentException("toImage: expected decoded images [B, C, H, W], got "
-                    + decoded.getShape());
+            throw new ModelException("toImage: expected decoded images [B, C, H, W], got " + decoded.getShape());
         }
-        NDManager caller = decoded.getManager();
-        try (NDManager scope = caller.newSubManager()) {
-            decoded.tempAttach(scope);
-            NDArray image = decoded.toType(DataType.FLOAT32, false).div(2).add(0.5f).clip(0, 1)
-                    .transpose(0, 2, 3, 1);
-            image.attach(caller);
-            return image;
+        try (CallScope scope = new CallScope(decoded.getManager(), decoded)) {
+            return scope.keep(decoded.toType(DataType.FLOAT32, false).div(2).add(0.5f).clip(0, 1).transpose(0, 2, 3, 1));
         }
     }
 
@@ -242,11 +235,11 @@ public final class VqModel implements AutoCloseable {
     private static NDArray perImage(NDArray batch, UnaryOperator<NDArray> f) {
         long n = batch.getShape().get(0);
         if (n == 1) {
-            return Scopes.advance(batch, f);
+            return CallScope.advance(batch, f);
         }
         NDList parts = new NDList();
         for (long i = 0; i < n; i++) {
-            parts.add(Scopes.advance(batch.get(new NDIndex("{}:{}", i, i + 1)), f));
+            parts.add(CallScope.advance(batch.get(new NDIndex("{}:{}", i, i + 1)), f));
         }
         batch.close();
         NDArray out = NDArrays.concat(parts);
@@ -254,24 +247,24 @@ public final class VqModel implements AutoCloseable {
         return out;
     }
 
-    /** A copy of a caller's array in the call's scope, on the model's device, in the given dtype. */
-    private NDArray own(NDArray input, NDManager scope, DataType type) {
-        NDArray copy = input.toDevice(manager.getDevice(), true);
-        copy.attach(scope);
-        return copy.toType(type, false);
+    /**
+     * A copy of a caller's array (borrowed by the call's scope) on the model's device, in the given dtype: the layers
+     * consume their inputs, so the caller's array itself is never handed to them.
+     */
+    private NDArray own(NDArray input, DataType type) {
+        return input.toDevice(manager.getDevice(), true).toType(type, false);
     }
 
-    private static NDArray result(NDArray out, NDManager caller) {
+    /** The call's result, float results widened to at least float32, handed to the caller's manager. */
+    private static NDArray result(NDArray out, CallScope scope) {
         DataType t = out.getDataType();
-        NDArray r = t.isFloating() ? out.toType(Precision.atLeastFloat32(t), false) : out;
-        r.attach(caller);
-        return r;
+        return scope.keep(t.isFloating() ? out.toType(Precision.atLeastFloat32(t), false) : out);
     }
 
     private static void requireMaps(String call, NDArray x, int channels, String key) {
         Shape s = x.getShape();
         if (s.dimension() != 4 || s.get(0) < 1 || s.get(1) != channels || !x.getDataType().isFloating()) {
-            throw new IllegalArgumentException(call + ": expected float [B ≥ 1, " + channels + ", H, W] (" + key
+            throw new ModelException(call + ": expected float [B ≥ 1, " + channels + ", H, W] (" + key
                     + " = " + channels + "), got " + x.getDataType() + " " + s);
         }
     }

@@ -6,7 +6,8 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-/** Activations against their closed forms (x·Φ(x) with erf, the tanh formula, x·σ(1.702x), x·σ(x)) at a few points. */
+/** Activations against their closed forms (x·Φ(x) with erf, the tanh formula, x·σ(1.702x), x·σ(x),
+ * x·tanh(softplus(x))) at a few points. */
 class ActivationTest {
     private static final float[] X = {-2f, -1f, -0.5f, 0f, 0.5f, 1f, 2f};
 
@@ -34,6 +35,16 @@ class ActivationTest {
                 0.3112296656009273, 0.7310585786300049, 1.7615941559557646);
     }
 
+    /** Natural-log softplus (DJL's own mish takes log₂ and would give −0.362 at −2); eˣ overflowing still gives x. */
+    @Test
+    void mish() {
+        check(Activation.MISH, -0.2525014826957089, -0.30340146137410895, -0.22074377465173, 0.0, 0.3752452113048951,
+                0.8650983882673103, 1.9439589595339946);
+        try (NDManager m = NDManager.newBaseManager()) {
+            assertArrayEquals(new float[] {100f, 20f}, Activation.MISH.apply(m.create(new float[] {100f, 20f})).toFloatArray(), 0f);
+        }
+    }
+
     @Test
     void relu() {
         check(Activation.RELU, 0, 0, 0, 0, 0.5, 1, 2);
@@ -41,7 +52,9 @@ class ActivationTest {
 
     private static void check(Activation activation, double... expected) {
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray y = activation.apply(m.create(X));
+            NDArray x = m.create(X);
+            NDArray y = activation.apply(x);
+            assertArrayEquals(X, x.toFloatArray(), 0f, "the input is left as it was");
             float[] want = new float[expected.length];
             for (int i = 0; i < want.length; i++) {
                 want[i] = (float) expected[i];

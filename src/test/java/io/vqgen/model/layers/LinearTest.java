@@ -31,6 +31,38 @@ class LinearTest {
         }
     }
 
+    /**
+     * The plain path (DJL's linear, what a libtorch without oneDNN runs) against oneDNN on bench-like shapes. Both sum
+     * n = 512 float32 products, in orders that depend on the kernels, the SIMD width and the thread count, so they
+     * need not agree bitwise; each lies within γ_n·Σ|x_i·w_i| of the exact value (γ_n = n·u/(1 − n·u), u = 2^-24, the
+     * standard bound for any summation order), so they differ by at most twice that, per output.
+     */
+    @Test
+    void plainFallbackMatchesOneDnnWithinFloat32Rounding() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            int n = 512;
+            NDArray x = m.randomNormal(new Shape(2, 64, n));
+            NDArray w = m.randomNormal(new Shape(384, n)).div((float) Math.sqrt(n));
+            NDArray b = m.randomNormal(new Shape(384));
+            double gamma = n * 0x1p-24 / (1 - n * 0x1p-24);
+            double[] bound = x.toType(DataType.FLOAT64, false).abs()
+                    .matMul(w.toType(DataType.FLOAT64, false).abs().transpose()).mul(2 * gamma).toDoubleArray();
+            for (NDArray bias : new NDArray[] {b, null}) {
+                float[] fast = OneDnnLinear.apply(x, w, bias).toFloatArray();
+                float[] plain = Linear.plain(x, w, bias).toFloatArray();
+                double worst = 0;
+                for (int i = 0; i < fast.length; i++) {
+                    // the bias add is one more rounding of each result: half an ulp of the output, on both sides
+                    double allowed = bound[i] + Math.ulp(Math.max(Math.abs(fast[i]), Math.abs(plain[i])));
+                    assertTrue(Math.abs(fast[i] - plain[i]) <= allowed, "output " + i + ": " + fast[i] + " vs " + plain[i]);
+                    worst = Math.max(worst, Math.abs(fast[i] - plain[i]) / allowed);
+                }
+                System.out.printf("linear, oneDNN vs plain (%s bias): worst |difference| at %.3g of the bound%n",
+                        bias == null ? "without" : "with", worst);
+            }
+        }
+    }
+
     @Test
     void computesTheAffineMapOverTheLastDimensionWithAndWithoutBias() {
         try (NDManager m = NDManager.newBaseManager()) {
@@ -48,6 +80,8 @@ class LinearTest {
                 // float32 products accumulated over 24 terms of size ~1: a few ulps of outputs of size ~5
                 assertArrayEquals(exact(x, w, b), withBias.toFloatArray(), 5e-6f);
                 assertArrayEquals(exact(x, w, null), noBias.toFloatArray(), 5e-6f);
+                assertArrayEquals(exact(x, w, b), Linear.plain(x, w, b).toFloatArray(), 5e-6f, "the fallback");
+                assertArrayEquals(exact(x, w, null), Linear.plain(x, w, null).toFloatArray(), 5e-6f, "the fallback");
             }
         }
     }

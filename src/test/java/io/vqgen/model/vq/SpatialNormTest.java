@@ -88,7 +88,7 @@ class SpatialNormTest {
         ObjectNode json = TinyVq.config();
         assertEquals(VqConfig.SPATIAL_NORM_GROUPS, json.get("norm_num_groups").asInt(), "premise of the test");
         json.put("norm_type", "spatial");
-        VqConfig config = VqConfig.fromJson(json);
+        VqConfig config = TinyVq.read(json);
         int zc = config.latentChannels();
         Map<String, RawTensor> tensors = new LinkedHashMap<>();
         TinyVq.tensors().forEach((name, t) -> {

@@ -1,7 +1,9 @@
 package io.vqgen.model.vq;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vqgen.Reference;
+import io.vqgen.weights.ComponentConfig;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.ModelFolder;
 import io.vqgen.weights.RawTensor;
@@ -23,7 +25,12 @@ final class TinyVq {
     }
 
     static ObjectNode config() {
-        return (ObjectNode) folder().config(VqModel.COMPONENT).deepCopy();
+        return (ObjectNode) folder().config(VqModel.COMPONENT).json().deepCopy();
+    }
+
+    /** A VQModel config as the model reads it from a file called vqvae/config.json. */
+    static VqConfig read(JsonNode json) {
+        return VqConfig.from(new ComponentConfig("vqvae/config.json", json));
     }
 
     static Map<String, RawTensor> tensors() {

@@ -52,14 +52,14 @@ class VqAttentionBlocksTest {
      */
     @Test
     void parameterNamesAreDiffusers() {
-        VqConfig config = VqConfig.fromJson(attentionConfig());
+        VqConfig config = TinyVq.read(attentionConfig());
         Map<String, long[]> asked = namesAndShapes(config);
 
         ObjectNode plain = attentionConfig();
         plain.putArray("down_block_types").add("DownEncoderBlock2D").add("DownEncoderBlock2D");
         plain.putArray("up_block_types").add("UpDecoderBlock2D").add("UpDecoderBlock2D");
-        Map<String, long[]> plainNames = namesAndShapes(VqConfig.fromJson(plain));
-        assertEquals(new TreeMap<>(TinyVq.tensors()).keySet(), namesAndShapes(VqConfig.fromJson(TinyVq.config())).keySet(),
+        Map<String, long[]> plainNames = namesAndShapes(TinyVq.read(plain));
+        assertEquals(new TreeMap<>(TinyVq.tensors()).keySet(), namesAndShapes(TinyVq.read(TinyVq.config())).keySet(),
                 "plain blocks ask for exactly the reference checkpoint's names");
 
         long c = config.channels(1);
@@ -77,13 +77,13 @@ class VqAttentionBlocksTest {
     /** One block attention built from the weights by name, in float64, against the plain-Java loops. */
     @Test
     void blockAttentionMatchesFloat64Loops() {
-        VqConfig config = VqConfig.fromJson(attentionConfig());
+        VqConfig config = TinyVq.read(attentionConfig());
         StateDict weights = randomWeights(config, 11);
         int c = config.channels(1);
         String name = "encoder.down_blocks.1.attentions.1";
         Float64Encoder.Map x = Float64Encoder.randomMap(c, 5, 3, 12);
         try (NDManager m = NDManager.newBaseManager()) {
-            Attention attention = new LayerLoader(weights, m, DataType.FLOAT64, config).attention(name, c, NormType.GROUP);
+            SpatialAttention attention = new LayerLoader(weights, m, DataType.FLOAT64, config).attention(name, c, NormType.GROUP);
             Float64Encoder.Map expected = new Float64Encoder(weights, config).attention(x, name);
             Float64Encoder.assertClose(expected, attention.forward(Float64Encoder.toArray(m, x), null), softmaxRounding(expected), name);
         }
@@ -92,7 +92,7 @@ class VqAttentionBlocksTest {
     /** The AttnUpDecoderBlock2D (resnet, attention, … then the upsampler) in float64 against the loops. */
     @Test
     void attentionUpBlockMatchesFloat64Loops() {
-        VqConfig config = VqConfig.fromJson(attentionConfig());
+        VqConfig config = TinyVq.read(attentionConfig());
         StateDict weights = randomWeights(config, 13);
         Float64Encoder reference = new Float64Encoder(weights, config);
         int c = config.channels(1);
@@ -113,7 +113,7 @@ class VqAttentionBlocksTest {
     /** The whole encoder with an AttnDownEncoderBlock2D; tolerances as in VqModelEncoderTest#encodeMatchesFloat64Loops. */
     @Test
     void encodeWithAttentionBlockMatchesFloat64Loops() {
-        VqConfig config = VqConfig.fromJson(attentionConfig());
+        VqConfig config = TinyVq.read(attentionConfig());
         StateDict weights = randomWeights(config, 15);
         int f = config.downsampleFactor();
         Float64Encoder.Map image = Float64Encoder.randomMap(config.inChannels(), 3 * f, 2 * f, 16);
@@ -175,7 +175,7 @@ class VqAttentionBlocksTest {
         tensors.remove(name);
         try (NDManager m = NDManager.newBaseManager()) {
             WeightsException e = assertThrows(WeightsException.class, () -> VqModel.create(
-                    VqConfig.fromJson(TinyVq.config()), TinyVq.weights(tensors, LoadOptions.cpuFloat32()), m));
+                    TinyVq.read(TinyVq.config()), TinyVq.weights(tensors, LoadOptions.cpuFloat32()), m));
             String message = e.getMessage();
             assertTrue(message.contains("vqvae: missing tensor '" + name + "' (or 'decoder.mid_block.attentions.0.key.bias',"
                     + " its name in older checkpoints; expected shape [" + c + "])"), message);
@@ -190,7 +190,7 @@ class VqAttentionBlocksTest {
         tensors.put("encoder.mid_block.attentions.0.query.weight", TinyVq.renamed(q, "encoder.mid_block.attentions.0.query.weight"));
         try (NDManager m = NDManager.newBaseManager()) {
             WeightsException e = assertThrows(WeightsException.class, () -> VqModel.create(
-                    VqConfig.fromJson(TinyVq.config()), TinyVq.weights(tensors, LoadOptions.cpuFloat32()), m));
+                    TinyVq.read(TinyVq.config()), TinyVq.weights(tensors, LoadOptions.cpuFloat32()), m));
             assertTrue(e.getMessage().contains("1 unexpected tensor(s)")
                     && e.getMessage().contains("encoder.mid_block.attentions.0.query.weight"), e.getMessage());
         }

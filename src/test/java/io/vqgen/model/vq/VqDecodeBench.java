@@ -28,7 +28,7 @@ public final class VqDecodeBench {
         Path file = Path.of(args.length > 0 ? args[0] : "src/test/reference/bench/config/vqvae/config.json");
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 5;
-        VqConfig config = VqConfig.fromJson(new ObjectMapper().readTree(file.toFile()));
+        VqConfig config = TinyVq.read(new ObjectMapper().readTree(file.toFile()));
         int side = config.sampleSize() / config.downsampleFactor();
         try (NDManager m = NDManager.newBaseManager();
              VqModel vq = VqModel.create(config, StateDict.synthesizing(VqModel.COMPONENT, 0, LoadOptions.cpuFloat32()), m)) {

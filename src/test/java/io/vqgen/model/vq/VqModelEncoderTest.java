@@ -29,7 +29,7 @@ class VqModelEncoderTest {
     @BeforeAll
     static void open() {
         folder = ModelFolder.open(Reference.path("tiny-a", "model"));
-        config = VqConfig.fromJson(folder.config(VqModel.COMPONENT));
+        config = VqConfig.from(folder.config(VqModel.COMPONENT));
     }
 
     /**

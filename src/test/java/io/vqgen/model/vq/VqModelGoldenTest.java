@@ -85,7 +85,7 @@ class VqModelGoldenTest {
         double upstream = components.path("float64_vs_float32").path("vqvae_decoded_max_abs_diff").asDouble();
         ModelFolder folder = ModelFolder.open(Reference.path(model, "model"));
         try (NDManager m = NDManager.newBaseManager();
-             VqModel vq = VqModel.create(VqConfig.fromJson(folder.config(VqModel.COMPONENT)),
+             VqModel vq = VqModel.create(VqConfig.from(folder.config(VqModel.COMPONENT)),
                      folder.weights(VqModel.COMPONENT, LoadOptions.cpuFloat32()), m, DataType.FLOAT64)) {
             NDArray entry = Goldens.load(m, dir.resolve("vqvae_codebook_entry.npy"));
             NDArray decoded = vq.decode(entry);

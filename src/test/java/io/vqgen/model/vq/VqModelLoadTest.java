@@ -4,8 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vqgen.Reference;
+import io.vqgen.model.ModelException;
+import io.vqgen.model.layers.Activation;
 import io.vqgen.weights.LoadOptions;
 import io.vqgen.weights.RawTensor;
 import io.vqgen.weights.WeightsException;
@@ -15,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -27,36 +31,68 @@ class VqModelLoadTest {
 
     @Test
     void readsTheConfig() {
-        VqConfig c = VqConfig.fromJson(TinyVq.config());
+        VqConfig c = TinyVq.read(TinyVq.config());
         assertEquals(VqConfig.NormType.GROUP, c.normType());
-        assertEquals(ActivationFunction.SILU, c.activation());
+        assertEquals(Activation.SILU, c.activation());
         assertEquals(c.latentChannels(), c.vqEmbedDim());
         assertEquals(1 << (c.blockOutChannels().length - 1), c.downsampleFactor());
         assertTrue(c.midBlockAddAttention());
         ObjectNode json = TinyVq.config();
         json.putNull("vq_embed_dim");
         json.put("latent_channels", 5);
-        assertEquals(5, VqConfig.fromJson(json).vqEmbedDim(), "vq_embed_dim defaults to latent_channels");
+        assertEquals(5, TinyVq.read(json).vqEmbedDim(), "vq_embed_dim defaults to latent_channels");
     }
 
+    /**
+     * Every key absent: diffusers 0.24.0's VQModel() (one 64-channel block), plus 0.25's two flags and vqgen's
+     * quantizer and num_tokens at their defaults (diffusers' behaviour).
+     */
+    @Test
+    void absentKeysTakeDiffusersDefaults() {
+        VqConfig c = TinyVq.read(new ObjectMapper().createObjectNode());
+        assertEquals(new VqConfig(3, 3, List.of("DownEncoderBlock2D"), List.of("UpDecoderBlock2D"), new int[] {64}, 1,
+                Activation.SILU, 3, 256, 3, 32, VqConfig.NormType.GROUP, true, false, 32, 0.18215, VqConfig.NEAREST, null), c);
+        ObjectNode swish = TinyVq.config();
+        swish.put("act_fn", "Swish");
+        assertEquals(Activation.SILU, TinyVq.read(swish).activation(), "act_fn is matched as diffusers lowercases it");
+        swish.put("act_fn", "mish");
+        assertEquals(Activation.MISH, TinyVq.read(swish).activation());
+    }
+
+    /**
+     * Values of the wrong type or range are refused by the config reader (WeightsException: the file, the key, what
+     * was expected and what it found); well-formed values this port cannot run, or that do not fit together, by the
+     * model (ModelException saying why).
+     */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "norm_num_groups|24|is not divisible by norm_num_groups = 24",
-            "norm_type|\"layer\"|norm_type 'layer' is not supported (expected 'group' or 'spatial')",
-            "act_fn|\"tanh\"|act_fn 'tanh' is not supported",
-            "_class_name|\"AutoencoderKL\"|_class_name is 'AutoencoderKL', expected 'VQModel'",
-            "up_block_types|[\"UpDecoderBlock2D\"]|up_block_types has 1 entries but block_out_channels has 2",
-            "down_block_types|[\"DownEncoderBlock2D\", \"CrossAttnDownBlock2D\"]|down_block_types[1] = 'CrossAttnDownBlock2D' is not supported (expected 'DownEncoderBlock2D' or 'AttnDownEncoderBlock2D')",
-            "up_block_types|[\"UpDecoderBlock2D\", 3]|up_block_types must be a list of block type names",
-            "block_out_channels|32|block_out_channels must be a list of integers, got 32",
-            "layers_per_block|0|layers_per_block = 0 must be positive",
-            "latent_channels|1.5|latent_channels must be an integer, got 1.5",
-            "force_upcast|\"yes\"|force_upcast must be true or false"})
-    void refusesBadConfigs(String key, String json, String expected) throws Exception {
+            "_class_name|\"AutoencoderKL\"|WeightsException|_class_name is \"AutoencoderKL\", expected 'VQModel'",
+            "up_block_types|[\"UpDecoderBlock2D\", 3]|WeightsException|key 'up_block_types' must be a non-empty list of strings, found [\"UpDecoderBlock2D\",3]",
+            "down_block_types|[]|WeightsException|key 'down_block_types' must be a non-empty list of strings, found []",
+            "block_out_channels|32|WeightsException|key 'block_out_channels' must be a non-empty list of integers ≥ 1, found 32",
+            "block_out_channels|[32, 0]|WeightsException|key 'block_out_channels' must be a non-empty list of integers ≥ 1, found [32,0]",
+            "layers_per_block|0|WeightsException|key 'layers_per_block' must be an integer ≥ 1, found 0",
+            "latent_channels|1.5|WeightsException|key 'latent_channels' must be an integer ≥ 1, found 1.5",
+            "in_channels|\"3\"|WeightsException|key 'in_channels' must be an integer ≥ 1, found \"3\"",
+            "vq_embed_dim|-4|WeightsException|key 'vq_embed_dim' must be an integer ≥ 1, found -4",
+            "norm_type|7|WeightsException|key 'norm_type' must be a string, found 7",
+            "scaling_factor|\"x\"|WeightsException|key 'scaling_factor' must be a number, found \"x\"",
+            "force_upcast|\"yes\"|WeightsException|key 'force_upcast' must be true or false, found \"yes\"",
+            "num_tokens|0|WeightsException|key 'num_tokens' must be an integer ≥ 1, found 0",
+            "quantizer|4|WeightsException|key 'quantizer' must be a string, found 4",
+            "quantizer|\"lookup\"|ModelException|quantizer 'lookup' is not supported (expected 'nearest' or 'gumbel')",
+            "num_tokens|13|ModelException|num_tokens = 13 must be in 1..12 (num_vq_embeddings)",
+            "norm_num_groups|24|ModelException|block_out_channels[0] = 32 is not divisible by norm_num_groups = 24 (group norm needs whole groups); block_out_channels[1] = 64 is not divisible by norm_num_groups = 24 (group norm needs whole groups)",
+            "norm_type|\"layer\"|ModelException|norm_type 'layer' is not supported (expected 'group' or 'spatial')",
+            "act_fn|\"tanh\"|ModelException|act_fn 'tanh' is not supported (expected silu, swish, mish, gelu or relu)",
+            "up_block_types|[\"UpDecoderBlock2D\"]|ModelException|up_block_types has 1 entries but block_out_channels has 2 (one block per channel count)",
+            "down_block_types|[\"DownEncoderBlock2D\", \"CrossAttnDownBlock2D\"]|ModelException|down_block_types[1] = 'CrossAttnDownBlock2D' is not supported (expected 'DownEncoderBlock2D' or 'AttnDownEncoderBlock2D')"})
+    void refusesBadConfigs(String key, String json, String type, String expected) throws Exception {
         ObjectNode config = TinyVq.config();
-        config.set(key, new com.fasterxml.jackson.databind.ObjectMapper().readTree(json));
-        WeightsException e = assertThrows(WeightsException.class, () -> VqConfig.fromJson(config));
-        assertMessage(e, "vqvae config: ", expected);
+        config.set(key, new ObjectMapper().readTree(json));
+        RuntimeException e = assertThrows(RuntimeException.class, () -> TinyVq.read(config));
+        assertEquals(type, e.getClass().getSimpleName(), e.toString());
+        assertEquals("vqvae/config.json: " + expected, e.getMessage());
     }
 
     @Test
@@ -64,8 +100,21 @@ class VqModelLoadTest {
         ObjectNode config = TinyVq.config();
         config.put("norm_type", "spatial");
         config.put("vq_embed_dim", config.get("latent_channels").asInt() + 1);
-        WeightsException e = assertThrows(WeightsException.class, () -> VqConfig.fromJson(config));
+        ModelException e = assertThrows(ModelException.class, () -> TinyVq.read(config));
         assertMessage(e, "norm_type 'spatial'", "must equal it");
+    }
+
+    @Test
+    void aConfigBuiltInCodeIsCheckedWhenTheModelIsCreated() {
+        VqConfig c = TinyVq.read(TinyVq.config());
+        VqConfig odd = new VqConfig(c.inChannels(), c.outChannels(), c.downBlockTypes(), c.upBlockTypes(),
+                c.blockOutChannels(), c.layersPerBlock(), c.activation(), c.latentChannels(), c.numVqEmbeddings(),
+                c.vqEmbedDim(), 5, c.normType(), true, false, 32, 1, VqConfig.NEAREST, null);
+        try (NDManager m = NDManager.newBaseManager()) {
+            ModelException e = assertThrows(ModelException.class,
+                    () -> VqModel.create(odd, TinyVq.weights(TinyVq.tensors(), LoadOptions.cpuFloat32()), m));
+            assertMessage(e, "VQModel config: ", "is not divisible by norm_num_groups = 5");
+        }
     }
 
     @Test
@@ -106,7 +155,7 @@ class VqModelLoadTest {
         Map<String, RawTensor> tensors = TinyVq.tensors();
         tensors.keySet().removeIf(n -> n.contains(".attentions."));
         try (NDManager m = NDManager.newBaseManager();
-             VqModel vq = VqModel.create(VqConfig.fromJson(config), TinyVq.weights(tensors, LoadOptions.cpuFloat32()), m)) {
+             VqModel vq = VqModel.create(TinyVq.read(config), TinyVq.weights(tensors, LoadOptions.cpuFloat32()), m)) {
             int f = vq.config().downsampleFactor();
             NDArray decoded = vq.decode(m.ones(new Shape(1, vq.config().vqEmbedDim(), 2, 3)));
             assertEquals(new Shape(1, vq.config().outChannels(), 2L * f, 3L * f), decoded.getShape());
@@ -129,7 +178,7 @@ class VqModelLoadTest {
         assertTrue(tensors.containsKey("decoder.mid_block.attentions.0.proj_attn.weight"));
         Path dir = Reference.path("tiny-a", "components");
         try (NDManager m = NDManager.newBaseManager();
-             VqModel vq = VqModel.create(VqConfig.fromJson(TinyVq.config()),
+             VqModel vq = VqModel.create(TinyVq.read(TinyVq.config()),
                      TinyVq.weights(tensors, LoadOptions.cpuFloat32()), m)) {
             NDArray decoded = vq.decode(Goldens.load(m, dir.resolve("vqvae_codebook_entry.npy")));
             double diff = Goldens.maxAbsDiff(decoded, Goldens.load(m, dir.resolve("vqvae_decoded.npy")));
@@ -143,30 +192,30 @@ class VqModelLoadTest {
             VqConfig c = vq.config();
             long n = c.numVqEmbeddings();
             NDArray tooBig = m.create(new long[] {0, n, 1, 2}, new Shape(1, 4));
-            assertMessage(assertThrows(IllegalArgumentException.class, () -> vq.codebookEntry(tooBig, 2, 2)),
+            assertMessage(assertThrows(ModelException.class, () -> vq.codebookEntry(tooBig, 2, 2)),
                     "codebookEntry: token ids must be in [0, " + n + ")", "found values from 0 to " + n);
             NDArray negative = m.create(new long[] {0, -1, 1, 2}, new Shape(1, 4));
-            assertMessage(assertThrows(IllegalArgumentException.class, () -> vq.codebookEntry(negative, 2, 2)),
+            assertMessage(assertThrows(ModelException.class, () -> vq.codebookEntry(negative, 2, 2)),
                     "codebookEntry: token ids must be in", "from -1 to 2");
             NDArray four = m.zeros(new Shape(1, 4), DataType.INT64);
-            assertMessage(assertThrows(IllegalArgumentException.class, () -> vq.codebookEntry(four, 3, 2)),
+            assertMessage(assertThrows(ModelException.class, () -> vq.codebookEntry(four, 3, 2)),
                     "codebookEntry: expected integer tokens [B, 3*2]", "got int64 (1, 4)");
-            assertMessage(assertThrows(IllegalArgumentException.class,
+            assertMessage(assertThrows(ModelException.class,
                             () -> vq.codebookEntry(four.toType(DataType.FLOAT32, false), 2, 2)),
                     "codebookEntry: expected integer tokens", "got float32 (1, 4)");
 
             NDArray wide = m.zeros(new Shape(1, c.vqEmbedDim() + 1, 2, 2));
-            assertMessage(assertThrows(IllegalArgumentException.class, () -> vq.decode(wide)),
+            assertMessage(assertThrows(ModelException.class, () -> vq.decode(wide)),
                     "decode: expected float [B ≥ 1, " + c.vqEmbedDim() + ", H, W] (vq_embed_dim", "got float32 (1, ");
             NDArray empty = m.zeros(new Shape(0, c.vqEmbedDim(), 2, 2));
-            assertMessage(assertThrows(IllegalArgumentException.class, () -> vq.decode(empty)),
+            assertMessage(assertThrows(ModelException.class, () -> vq.decode(empty)),
                     "decode: expected float [B ≥ 1", "got float32 (0, ");
-            assertMessage(assertThrows(IllegalArgumentException.class, () -> vq.quantize(wide.get(0))),
+            assertMessage(assertThrows(ModelException.class, () -> vq.quantize(wide.get(0))),
                     "quantize: expected float [B ≥ 1, " + c.vqEmbedDim() + ", H, W]", "got float32 (");
             NDArray gray = m.zeros(new Shape(1, c.inChannels() + 1, 8, 8));
-            assertMessage(assertThrows(IllegalArgumentException.class, () -> vq.encode(gray)),
+            assertMessage(assertThrows(ModelException.class, () -> vq.encode(gray)),
                     "encode: expected float [B ≥ 1, " + c.inChannels() + ", H, W] (in_channels", "got float32 (1, ");
-            assertMessage(assertThrows(IllegalArgumentException.class, () -> VqModel.toImage(wide.get(0))),
+            assertMessage(assertThrows(ModelException.class, () -> VqModel.toImage(wide.get(0))),
                     "toImage: expected decoded images [B, C, H, W]", "got (");
         }
     }
@@ -206,7 +255,7 @@ class VqModelLoadTest {
 
     private static VqModel build(ObjectNode config, Map<String, RawTensor> tensors) {
         try (NDManager m = NDManager.newBaseManager()) {
-            return VqModel.create(VqConfig.fromJson(config), TinyVq.weights(tensors, LoadOptions.cpuFloat32()), m);
+            return VqModel.create(TinyVq.read(config), TinyVq.weights(tensors, LoadOptions.cpuFloat32()), m);
         }
     }
 

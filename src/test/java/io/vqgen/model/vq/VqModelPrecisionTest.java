@@ -66,7 +66,7 @@ class VqModelPrecisionTest {
         var config = TinyVq.config();
         config.put("force_upcast", true);
         try (NDManager m = NDManager.newBaseManager();
-             VqModel vq = VqModel.create(VqConfig.fromJson(config),
+             VqModel vq = VqModel.create(TinyVq.read(config),
                      TinyVq.weights(TinyVq.tensors(), new LoadOptions(type, Device.cpu())), m)) {
             assertEquals(DataType.FLOAT32, vq.dtype());
             NDArray decoded = vq.decode(Goldens.load(m, dir.resolve("vqvae_codebook_entry.npy")));
