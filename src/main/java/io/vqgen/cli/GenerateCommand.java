@@ -107,7 +107,8 @@ public final class GenerateCommand implements Callable<Integer> {
         int conditions = lines.isEmpty() ? classLabels.size() : lines.size();
         long total = (long) conditions * imagesPerPrompt;
         if (total > MAX_IMAGES) {
-            throw new UserError(conditions + " prompts x " + imagesPerPrompt + " images is " + total + " images; one "
+            throw new UserError(conditions + (lines.isEmpty() ? " class labels" : " prompts") + " x " + imagesPerPrompt
+                    + " images is " + total + " images; one "
                     + "generate call makes at most " + MAX_IMAGES + " (use vqgen run for datasets)");
         }
         int count = (int) total;
