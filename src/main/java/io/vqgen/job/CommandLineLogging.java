@@ -1,5 +1,8 @@
 package io.vqgen.job;
 
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.config.ConfigurationSource;
 import org.apache.logging.log4j.core.config.Configurator;
 
 import java.net.URISyntaxException;
@@ -10,8 +13,10 @@ import java.nio.file.Path;
  * The command line's logging ({@value #CONFIG}): the console shows vqgen's own progress and one line per error, the
  * whole story (Spark's and Hadoop's messages, stack traces) goes to a log file, {@code -Dvqgen.log.file} or
  * vqgen-USER.log in the temporary folder. {@code vqgen} selects it before anything logs; the spark-submit entry points
- * ({@link GenerateJob}, {@link EvalJob}) switch to it unless the user named a log4j2 configuration (the deploy kit
- * does, to keep everything in the pod log).
+ * ({@link GenerateJob}, {@link EvalJob}) switch to it when nobody chose a logging configuration: the one in effect is
+ * the default that vqgen's jar or Spark ships. An operator's choice is kept: a named file
+ * ({@code -Dlog4j2.configurationFile}, {@code LOG4J_CONFIGURATION_FILE}, as the deploy kit does to keep everything in
+ * the pod log) or a log4j2.properties in Spark's conf folder, which comes first on the class path.
  */
 public final class CommandLineLogging {
     /** The system property naming the log file. */
@@ -33,7 +38,7 @@ public final class CommandLineLogging {
      */
     static void selectUnlessConfigured() {
         if (System.getProperty("log4j2.configurationFile") != null || System.getProperty("log4j.configurationFile") != null
-                || System.getenv("LOG4J_CONFIGURATION_FILE") != null) {
+                || System.getenv("LOG4J_CONFIGURATION_FILE") != null || !defaultInEffect()) {
             return;
         }
         System.setProperty(LOG_FILE, logFile());
@@ -43,6 +48,20 @@ public final class CommandLineLogging {
         } catch (URISyntaxException e) {
             throw new IllegalStateException("cannot name " + config, e);
         }
+    }
+
+    /** Whether the logging configuration in effect is a shipped default: vqgen's log4j2.properties, Spark's, log4j's. */
+    private static boolean defaultInEffect() {
+        ConfigurationSource source = ((LoggerContext) LogManager.getContext(false)).getConfiguration()
+                .getConfigurationSource();
+        if (source.getURI() == null) {
+            return true; // log4j's built-in default: no file was found
+        }
+        String location = source.getURI().toString();
+        URL ours = CommandLineLogging.class.getProtectionDomain().getCodeSource().getLocation();
+        String shipped = ours.toString().endsWith(".jar") ? "jar:" + ours + "!/log4j2.properties"
+                : ours + "log4j2.properties";
+        return location.equals(shipped) || location.endsWith("org/apache/spark/log4j2-defaults.properties");
     }
 
     /** Where the log file is: -Dvqgen.log.file, else vqgen-USER.log in the temporary folder. */

@@ -30,6 +30,7 @@ class ConsoleErrorTest {
     private static Run missing;
     private static Run notParquet;
     private static Run evalGarbage;
+    private static Run operator;
 
     private record Run(ChildJvm child, Path dir, int code) {
         String console() throws IOException {
@@ -44,7 +45,7 @@ class ConsoleErrorTest {
 
     @BeforeAll
     static void runAll() throws Exception {
-        model = JobTestSupport.model(tmp.resolve("model"));
+        model = Path.of("sample-data/model").toAbsolutePath(); // the real pipeline's model check passes; no test double
         Path garbage = Files.write(Files.createDirectories(tmp.resolve("in")).resolve("prompts.parquet"),
                 "id,prompt\na,a cat\n".getBytes());
         Path generated = Files.createDirectories(tmp.resolve("generated/manifest/run_id=r"));
@@ -55,6 +56,7 @@ class ConsoleErrorTest {
             start("eval", EvalJob.class.getName(), List.of("generated=" + tmp.resolve("generated").toUri(),
                     "metrics=clip", "clip_model=" + tmp.resolve("no-clip"), "spark.master=local[1]",
                     "spark.ui.enabled=false")),
+            operatorsLogging(garbage),
         };
         int[] codes = new int[children.length];
         for (int i = 0; i < children.length; i++) {
@@ -63,19 +65,35 @@ class ConsoleErrorTest {
         missing = new Run(children[0], tmp.resolve("missing"), codes[0]);
         notParquet = new Run(children[1], tmp.resolve("not-parquet"), codes[1]);
         evalGarbage = new Run(children[2], tmp.resolve("eval"), codes[2]);
+        operator = new Run(children[3], tmp.resolve("operator"), codes[3]);
+    }
+
+    /** As spark-submit runs a driver whose Spark conf folder holds a log4j2.properties (the deploy kit's, here). */
+    private static ChildJvm operatorsLogging(Path input) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("operator"));
+        Path conf = Files.createDirectories(dir.resolve("conf"));
+        Files.copy(Path.of("conf/log4j2.properties"), conf.resolve("log4j2.properties"));
+        Path jobFile = Files.write(dir.resolve("job.properties"), List.of("input=" + input,
+                "output=" + dir.resolve("out"), "model=" + model, "spark.master=local[1]", "spark.ui.enabled=false"));
+        return ChildJvm.start(conf + java.io.File.pathSeparator + ChildJvm.mainClassPath(), List.of(),
+                GenerateJob.class.getName(), List.of(jobFile.toString()), dir.resolve("stdout.txt"),
+                dir.resolve("stderr.txt"));
     }
 
     private static ChildJvm generate(String name, Path input) throws IOException {
         return start(name, GenerateJob.class.getName(), List.of("input=" + input, "output=" + tmp.resolve(name + "-out"),
-                "model=" + model, "generator=" + FakeGeneratorFactory.class.getName(), "steps=5",
+                "model=" + model, "steps=5",
                 "spark.master=local[1]", "spark.ui.enabled=false"));
     }
 
-    /** The main with a job file, as spark-submit calls it (no log4j2 configuration named). */
+    /**
+     * The main with a job file, as spark-submit calls it: the application's class path (its log4j2.properties in
+     * effect), no logging configuration named.
+     */
     private static ChildJvm start(String name, String mainClass, List<String> job) throws IOException {
         Path dir = Files.createDirectories(tmp.resolve(name));
         Path jobFile = Files.write(dir.resolve("job.properties"), job);
-        return ChildJvm.start(List.of("-D" + CommandLineLogging.LOG_FILE + "=" + dir.resolve("vqgen.log")), mainClass,
+        return ChildJvm.start(ChildJvm.mainClassPath(), List.of("-D" + CommandLineLogging.LOG_FILE + "=" + dir.resolve("vqgen.log")), mainClass,
                 List.of(jobFile.toString()), dir.resolve("stdout.txt"), dir.resolve("stderr.txt"));
     }
 
@@ -94,6 +112,14 @@ class ConsoleErrorTest {
     @Test
     void anEvaluationOfAnUnreadableManifestIsOneLine() throws IOException {
         assertOneLine(evalGarbage, "vqgen eval: ");
+    }
+
+    @Test
+    void anOperatorsLoggingConfigurationIsKept() throws IOException {
+        assertEquals(2, operator.code(), operator.console());
+        assertTrue(operator.console().contains("\tat org.apache.spark"), "the operator's log4j2.properties sends "
+                + "everything, traces included, to stderr (the pod log)");
+        assertTrue(Files.notExists(operator.dir().resolve("vqgen.log")));
     }
 
     /** Exit 2; every console line is vqgen's, one of them the error; no trace. */
