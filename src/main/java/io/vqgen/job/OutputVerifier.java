@@ -3,11 +3,15 @@ package io.vqgen.job;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.function.FilterFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.SerializableConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +19,13 @@ import org.slf4j.LoggerFactory;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.udf;
 
 /**
  * {@code verify_outputs=true}: before resuming, check that every image the manifest holds as {@code ok} is still
@@ -25,6 +35,7 @@ import java.util.List;
  */
 final class OutputVerifier {
     private static final Logger LOG = LoggerFactory.getLogger(OutputVerifier.class);
+    private static final String PRESENT = "_vqgen_present";
 
     private OutputVerifier() {
     }
@@ -32,8 +43,12 @@ final class OutputVerifier {
     /** The ok rows whose images are present; says how many are not (with a few examples). */
     static Dataset<Row> present(SparkSession spark, Dataset<Row> ok, Configuration hadoopConf, String runId) {
         Broadcast<SerializableConfiguration> conf = SerializableConfiguration.broadcast(spark.sparkContext(), hadoopConf);
-        Dataset<Row> checked = ok.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
-        Dataset<Row> missing = checked.filter((FilterFunction<Row>) r -> !stored(r, conf.value().value()));
+        // one file-status call per image: the verdict is computed once and kept with the row
+        Dataset<Row> checked = ok.withColumn(PRESENT, udf((UDF1<Row, Boolean>) r -> stored(r, conf.value().value()),
+                        DataTypes.BooleanType).apply(struct(Arrays.stream(ok.columns()).map(functions::col)
+                        .toArray(Column[]::new))))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> missing = checked.filter(not(col(PRESENT)));
         long count = missing.count();
         if (count > 0) {
             List<String> examples = missing.limit(5).collectAsList().stream()
@@ -44,7 +59,7 @@ final class OutputVerifier {
         } else {
             LOG.info("run {}: verify_outputs: every ok image is in place", runId);
         }
-        return checked.filter((FilterFunction<Row>) r -> stored(r, conf.value().value()));
+        return checked.filter(col(PRESENT)).drop(PRESENT);
     }
 
     private static boolean stored(Row r, Configuration conf) {

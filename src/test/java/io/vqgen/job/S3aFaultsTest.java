@@ -2,15 +2,24 @@ package io.vqgen.job;
 
 import io.vqgen.FaultyS3Proxy;
 import io.vqgen.LocalS3;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.hadoop.fs.s3a.impl.AWSClientConfig;
+import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -21,11 +30,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.IntStream;
+import javax.imageio.ImageIO;
 
 import static io.vqgen.FaultyS3Proxy.internalError;
 import static io.vqgen.FaultyS3Proxy.slowDown;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -179,6 +191,61 @@ class S3aFaultsTest {
         OutputCheck.Found done = OutputCheck.verify(output, conf(), EXPECTED, true);
         assertEquals(Map.of("again", ROWS), OutputCheck.rowsByRun(done.rows()));
         count(List.of(failing, once));
+    }
+
+    @Test
+    void webdatasetShardsOnS3SurviveFaultsWithEveryImageOnceInACommittedShard() throws Exception {
+        String input = input("w");
+        String output = s3.uri("w/out");
+        List<FaultyS3Proxy.Rule> rules = List.of(
+                proxy.inject(slowDown(), "PUT", "^/vqgen/w/out/shards/_staging/", 2),
+                proxy.inject(new FaultyS3Proxy.ResetUpload(100), "PUT", "^/vqgen/w/out/shards/_staging/", 1),
+                // promoting a shard is a copy on S3 (S3A's rename): the copy throttled, then the delete
+                proxy.inject(slowDown(), "PUT", "^/vqgen/w/out/shards/[^_]", 2),
+                proxy.inject(internalError(), "DELETE", "^/vqgen/w/out/shards/_staging/", 1));
+
+        Result first = run(input, output, "run_id", "first", "output_format", "webdataset", "shard_images", "3");
+
+        Map<String, Integer> injected = count(rules);
+        assertEquals(0, first.code(), "S3A retried every fault: " + first.err() + "\ninjected " + injected);
+        for (FaultyS3Proxy.Rule r : rules) {
+            assertEquals(0, r.remaining().get(), () -> "every rule was used up: " + r + "\n" + injected);
+        }
+        List<Row> rows = JobTestSupport.manifest(output);
+        Map<String, Row> ok = JobTestSupport.okImages(rows); // fails on a duplicate
+        assertEquals(EXPECTED, ok.keySet());
+        FileSystem fs = new Path(output).getFileSystem(conf());
+        Map<String, Set<String>> membersByShard = new TreeMap<>();
+        for (Row r : ok.values()) {
+            String shard = r.getAs("image_uri");
+            assertTrue(shard.startsWith(output + "/shards/") && !shard.contains("_staging"), shard);
+            byte[] png = new byte[(int) r.<Integer>getAs("image_bytes")];
+            try (FSDataInputStream in = fs.open(new Path(shard))) {
+                in.readFully(r.<Long>getAs("shard_offset"), png);
+            }
+            BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+            assertNotNull(image, "the bytes at the row's offset are its PNG: " + r);
+            assertEquals((int) r.<Integer>getAs("width"), image.getWidth());
+            membersByShard.computeIfAbsent(shard, k -> new TreeSet<>()).add(r.getAs("shard_member"));
+        }
+        Set<String> shards = new TreeSet<>();
+        RemoteIterator<LocatedFileStatus> files = fs.listFiles(new Path(output, "shards"), true);
+        while (files.hasNext()) {
+            shards.add(files.next().getPath().toString());
+        }
+        assertEquals(membersByShard.keySet(), shards, "every shard is a committed one, no staged copy left");
+        for (String shard : shards) {
+            List<String> pngs = new ArrayList<>();
+            try (TarArchiveInputStream tar = new TarArchiveInputStream(fs.open(new Path(shard)))) {
+                for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+                    if (e.getName().endsWith(".png")) {
+                        pngs.add(e.getName());
+                    }
+                }
+            }
+            assertEquals(membersByShard.get(shard), new TreeSet<>(pngs), "each image once, whole: " + shard);
+            assertEquals(pngs.size(), new TreeSet<>(pngs).size(), shard);
+        }
     }
 
     /** Faults injected by these rules, by rule; added to the class's counts by kind. */
