@@ -16,6 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,6 +24,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +41,11 @@ import java.util.concurrent.Callable;
             "With --noise per-image, image i uses seed N+i, so any image can be made again alone with --seed N+i.",
             "Progress goes to stderr: a bar on a terminal, one line per batch otherwise."})
 public final class GenerateCommand implements Callable<Integer> {
+    /** Images of one call: PNG names and tokens.npy rows are int-indexed. */
+    static final int MAX_IMAGES = Integer.MAX_VALUE - 8;
+    /** Images that --batch-size 0 (all in one call) may make: --images-per-prompt's bound. */
+    static final int MAX_ONE_CALL = 1024;
+
     @Mixin
     ModelArguments model;
 
@@ -98,27 +105,19 @@ public final class GenerateCommand implements Callable<Integer> {
                     + "--class-label N (class-conditional models), at least one, not both");
         }
         int conditions = lines.isEmpty() ? classLabels.size() : lines.size();
-        int count = conditions * imagesPerPrompt;
-        long[][] initial = latents == null ? null : readLatents(latents, count);
-        List<ImageRequest> images = new ArrayList<>(count);
-        List<String> ids = new ArrayList<>(count);
-        for (int p = 0; p < conditions; p++) {
-            PromptLines.Line line = lines.isEmpty() ? null : lines.get(p);
-            Long own = line == null ? null : line.seed();
-            for (int i = 0; i < imagesPerPrompt; i++) {
-                int index = p * imagesPerPrompt + i;
-                long base = own != null ? own : seed;
-                int offset = own != null ? i : index;
-                if (options.noise() == NoiseMode.PER_IMAGE && base > Long.MAX_VALUE - offset) {
-                    throw new UserError("seed " + base + " is too large for " + count + " images (image i uses seed + i)");
-                }
-                long imageSeed = options.noise() == NoiseMode.PER_IMAGE ? base + offset : base;
-                long[] start = initial == null ? null : initial[index];
-                images.add(line == null ? ImageRequest.forClass(classLabels.get(p), imageSeed, start)
-                        : new ImageRequest(line.prompt(), imageSeed, start));
-                ids.add(line == null ? null : line.id());
-            }
+        long total = (long) conditions * imagesPerPrompt;
+        if (total > MAX_IMAGES) {
+            throw new UserError(conditions + (lines.isEmpty() ? " class labels" : " prompts") + " x " + imagesPerPrompt
+                    + " images is " + total + " images; one "
+                    + "generate call makes at most " + MAX_IMAGES + " (use vqgen run for datasets)");
         }
+        int count = (int) total;
+        if (batchSize == 0 && count > MAX_ONE_CALL) {
+            throw new UserError("--batch-size 0 makes all " + count + " images in one call, which holds them all in "
+                    + "memory at once; give --batch-size N (e.g. 8) for more than " + MAX_ONE_CALL + " images");
+        }
+        ImageList images = new ImageList(lines, classLabels, imagesPerPrompt, seed, options.noise());
+        long[][] initial = latents == null ? null : readLatents(latents, count);
         int batch = batchSize == 0 ? count : batchSize;
         int batches = (count + batch - 1) / batch;
         if (Files.exists(out) && !Files.isDirectory(out)) {
@@ -129,48 +128,58 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintWriter log = spec.commandLine().getOut();
         GenerateProgress progress = new GenerateProgress(spec.commandLine().getErr(), System.console() != null, count,
                 batches);
+        // token grids stream to a partial file beside tokens.npy (memory does not grow with the image count); it
+        // becomes tokens.npy once every image is made
+        Path tokensPartial = out.resolve("tokens.npy.partial");
+        boolean done = false;
         try (VqDiffusionPipeline pipeline = VqDiffusionPipeline.load(model.localFolder(), device.toOptions());
-             BufferedWriter metadata = Files.newBufferedWriter(out.resolve("metadata.jsonl"), StandardCharsets.UTF_8)) {
+             BufferedWriter metadata = Files.newBufferedWriter(out.resolve("metadata.jsonl"), StandardCharsets.UTF_8);
+             OutputStream tokens = new BufferedOutputStream(Files.newOutputStream(tokensPartial))) {
             checkLatentsWidth(initial, pipeline);
             String sampler = pipeline.sampler(options).name();
             long start = System.nanoTime();
-            long[] tokens = new long[count * pipeline.tokenHeight() * pipeline.tokenWidth()];
-            int k = 0;
+            Npy.writeLongsHeader(tokens, count, (long) pipeline.tokenHeight() * pipeline.tokenWidth());
             for (int from = 0; from < count; from += batch) {
                 progress.batchStarts();
-                List<GeneratedImage> result = pipeline.generate(options, images.subList(from, Math.min(count, from + batch)),
-                        progress);
+                List<ImageRequest> requests = new ArrayList<>();
+                for (int i = from; i < Math.min(count, from + batch); i++) {
+                    requests.add(images.request(i, initial == null ? null : initial[i]));
+                }
+                List<GeneratedImage> result = pipeline.generate(options, requests, progress);
                 for (int j = 0; j < result.size(); j++) {
                     int i = from + j;
                     GeneratedImage image = result.get(j);
-                    ImageProvenance provenance = new ImageProvenance(null, null, images.get(i).prompt(), image.seed(),
+                    ImageRequest request = requests.get(j);
+                    ImageProvenance provenance = new ImageProvenance(null, null, request.prompt(), image.seed(),
                             pipeline.identity().path(), pipeline.identity().fingerprint(), sampler, options);
                     String file = i + ".png";
                     Files.write(out.resolve(file), PngText.insert(PngEncoder.encode(image), provenance.pngText()));
                     Map<String, Object> extra = new java.util.LinkedHashMap<>();
-                    if (ids.get(i) != null) {
-                        extra.put("id", ids.get(i));
+                    if (images.id(i) != null) {
+                        extra.put("id", images.id(i));
                     }
-                    if (images.get(i).classLabel() != null) {
-                        extra.put("class_label", images.get(i).classLabel());
+                    if (request.classLabel() != null) {
+                        extra.put("class_label", request.classLabel());
                     }
                     extra.put("width", image.width());
                     extra.put("height", image.height());
                     metadata.write(provenance.json(Map.of("file_name", file), extra));
                     metadata.newLine();
-                    for (int t : image.tokens()) {
-                        tokens[k++] = t;
-                    }
+                    tokens.write(Npy.longs(image.tokens()));
                 }
                 metadata.flush();
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            try (OutputStream file = Files.newOutputStream(out.resolve("tokens.npy"))) {
-                Npy.writeLongs(file, tokens, count, (long) pipeline.tokenHeight() * pipeline.tokenWidth());
-            }
+            tokens.close();
+            Files.move(tokensPartial, out.resolve("tokens.npy"), StandardCopyOption.REPLACE_EXISTING);
+            done = true;
             log.printf("%d image(s) of %dx%d in %.2f s (%s sampler, %d steps, guidance %s, truncation %s, %s noise) -> %s%n",
                     count, pipeline.imageWidth(), pipeline.imageHeight(), seconds, sampler, options.steps(),
                     options.guidanceScale(), options.truncationRate(), options.noise().label(), out.toAbsolutePath());
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(tokensPartial);
+            }
         }
         return 0;
     }

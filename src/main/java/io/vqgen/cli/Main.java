@@ -3,6 +3,7 @@ package io.vqgen.cli;
 import io.vqgen.captions.CaptionsException;
 import io.vqgen.convert.ConversionException;
 import io.vqgen.eval.EvalException;
+import io.vqgen.job.CommandLineLogging;
 import io.vqgen.job.JobException;
 import io.vqgen.model.ModelException;
 import io.vqgen.pipeline.PipelineException;
@@ -17,7 +18,6 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 
 /**
  * The vqgen command line: one entry point, one sub-command per task, one error path. Exit codes: 0 success, 2 bad
@@ -38,15 +38,8 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         // before anything logs: the command line's logging (console for progress, a file for the details)
-        System.setProperty("log4j2.configurationFile", "log4j2-cli.properties");
-        System.setProperty("vqgen.log.file", logFile());
+        CommandLineLogging.select();
         System.exit(run(args));
-    }
-
-    /** Where the command line's log file is: -Dvqgen.log.file, else vqgen-USER.log in the temporary folder. */
-    static String logFile() {
-        return System.getProperty("vqgen.log.file", Path.of(System.getProperty("java.io.tmpdir"),
-                "vqgen-" + System.getProperty("user.name", "user") + ".log").toString());
     }
 
     public static int run(String... args) {

@@ -21,6 +21,7 @@ public final class EvalJob {
     }
 
     public static void main(String[] args) {
+        CommandLineLogging.selectUnlessConfigured();
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
         JobFile.Arguments b = JobFile.Arguments.parse("EvalJob", args, err);
@@ -52,7 +53,8 @@ public final class EvalJob {
                 return 2;
             }
             LOG.error("eval {} failed", config.runId(), e);
-            err.println("vqgen eval: eval " + config.runId() + " failed: " + ErrorText.of(JobRunner.rootCause(e)));
+            err.println("vqgen eval: eval " + config.runId() + " failed: " + ErrorText.of(JobRunner.rootCause(e))
+                    + CommandLineLogging.detailsHint());
             return 1;
         } finally {
             if (ownSession && spark != null) {

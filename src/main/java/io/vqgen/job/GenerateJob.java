@@ -29,6 +29,7 @@ public final class GenerateJob {
     }
 
     public static void main(String[] args) {
+        CommandLineLogging.selectUnlessConfigured();
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
@@ -98,7 +99,8 @@ public final class GenerateJob {
                 return 2;
             }
             LOG.error("run {} failed", config.runId(), e);
-            err.println("vqgen run: run " + config.runId() + " failed: " + JobRunner.failure(e, config.output()));
+            err.println("vqgen run: run " + config.runId() + " failed: " + JobRunner.failure(e, config.output())
+                    + CommandLineLogging.detailsHint());
             return 1;
         } finally {
             if (ownSession && spark != null) {

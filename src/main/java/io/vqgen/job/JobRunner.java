@@ -100,11 +100,15 @@ public final class JobRunner {
             PromptPlan.Plan built = PromptPlan.build(input, job, ok, model.fingerprint(), job.overwrite());
             checkConflicts(built.conflicts(), job, layout);
             return new Prepared(job, model, layout, hadoopConf, built.rows(), lease);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark's failures are checked exceptions that Java code sees unannounced
             if (lease != null) {
                 lease.close();
             }
-            throw e;
+            JobException unreadable = UnreadableManifest.of(e, layout);
+            if (unreadable != null) {
+                throw unreadable;
+            }
+            throw sneaky(e);
         }
     }
 
@@ -152,17 +156,22 @@ public final class JobRunner {
             LOG.info(summary.describe());
             return summary;
         } catch (Exception e) {
-            // Spark's own failures are checked SparkExceptions: record every failure, then rethrow it as it is.
+            // Spark's own failures are checked SparkExceptions: record every failure, then rethrow it (a file in the
+            // manifest that Spark cannot read is the user's to move away: a bad output, named)
+            JobException unreadable = UnreadableManifest.of(e, layout);
             try {
                 if (interruption.signalled()) {
                     summarize(spark, job, layout, files, started, progress, metrics, "interrupted",
                             "the driver's JVM was told to stop (SIGTERM or SIGINT) during the run; rerun to resume");
                 } else {
                     summarize(spark, job, layout, files, started, progress, metrics, "failed",
-                            failure(e, layout.root()));
+                            unreadable != null ? unreadable.getMessage() : failure(e, layout.root()));
                 }
             } catch (RuntimeException second) {
                 e.addSuppressed(second);
+            }
+            if (unreadable != null) {
+                throw unreadable;
             }
             throw e;
         } finally {
@@ -325,6 +334,12 @@ public final class JobRunner {
         } catch (IOException e) {
             throw new JobException("output " + path + ": cannot be read (" + ErrorText.of(e) + ")", e);
         }
+    }
+
+    /** Rethrows any exception as it is (a checked one unannounced, as Spark's Scala code throws them). */
+    @SuppressWarnings("unchecked")
+    private static <T extends Exception> RuntimeException sneaky(Exception e) throws T {
+        throw (T) e;
     }
 
     /** The innermost cause: what actually went wrong inside Spark's wrappers. */

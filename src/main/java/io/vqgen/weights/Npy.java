@@ -163,6 +163,23 @@ public final class Npy {
         write(out, "<f4", shape, data.array());
     }
 
+    /**
+     * The header of an int64 array of this shape, for a writer that streams the values after it (little-endian, row
+     * by row; {@link #longs}).
+     */
+    public static void writeLongsHeader(OutputStream out, long... shape) throws IOException {
+        write(out, "<i8", shape, new byte[0]);
+    }
+
+    /** Values as the int64 data that follows {@link #writeLongsHeader}. */
+    public static byte[] longs(int[] values) {
+        ByteBuffer data = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (int v : values) {
+            data.putLong(v);
+        }
+        return data.array();
+    }
+
     private static void write(OutputStream out, String descr, long[] shape, byte[] data) throws IOException {
         StringBuilder dims = new StringBuilder();
         for (long d : shape) {

@@ -139,6 +139,29 @@ class GenerateCommandTest {
         assertBadInput(message, run(args.toArray(String[]::new)));
     }
 
+    /**
+     * Many prompts times many images once meant a request object and a token row per image held in memory before the
+     * first image (an OutOfMemoryError for 3,000 prompts x 1,024 images); now images are made and written batch by
+     * batch. A JVM of its own with a small heap makes the first images of such a call, and is then stopped.
+     */
+    @Test
+    void aCallOfMillionsOfImagesStreamsThemBatchByBatch() throws Exception {
+        Path prompts = Files.write(tmp.resolve("prompts.txt"),
+                java.util.stream.IntStream.range(0, 3000).mapToObj(i -> "prompt " + i).toList());
+        Path out = tmp.resolve("many");
+        io.vqgen.ChildJvm child = io.vqgen.ChildJvm.start(List.of("-Xmx200m"), Main.class.getName(),
+                List.of(generate(out, "--prompts-file", prompts.toString(), "--images-per-prompt", "1024",
+                        "--batch-size", "2")), tmp.resolve("child.log"), null);
+        child.await(c -> Files.exists(out.resolve("3.png")), java.time.Duration.ofMinutes(3), "the first two batches");
+        child.killHard();
+        assertTrue(Files.size(out.resolve("0.png")) > 0);
+        assertTrue(Files.notExists(out.resolve("tokens.npy")), "tokens.npy appears once every image is made");
+
+        assertBadInput("--batch-size 0 makes all 2048 images in one call, which holds them all in memory at once; "
+                + "give --batch-size N (e.g. 8) for more than 1024 images", run(generate(tmp.resolve("zero"), "--prompt",
+                "a", "--prompt", "b", "--images-per-prompt", "1024")));
+    }
+
     @Test
     void missingModelFolderIsOneLineAndExitCode2() {
         Path missing = tmp.resolve("no-model");

@@ -31,6 +31,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * running out of memory); {@code [fail]} always fails; {@link #CRASH_AFTER} kills the task with an
  * {@link Error} once that many images have been made (a run that dies part-way; with {@link #crashOnce} the
  * retried task succeeds).
+ * <p>
+ * A job in a JVM of its own (a child JVM started by a test) is slowed by system properties instead:
+ * {@value #SLOW_PROPERTY} (milliseconds per image) and {@value #STARTED_PROPERTY} (a file created when the first
+ * images are being made, so that the test knows the run is in progress).
  */
 public final class FakeGenerator implements ImageGenerator {
     static final int TOKEN_HEIGHT = 3;
@@ -47,6 +51,9 @@ public final class FakeGenerator implements ImageGenerator {
     /** While set, every generate call waits (a run kept in progress); {@link #WAITING} says one is waiting. */
     static final java.util.concurrent.atomic.AtomicBoolean BLOCKED = new java.util.concurrent.atomic.AtomicBoolean();
     static final java.util.concurrent.atomic.AtomicBoolean WAITING = new java.util.concurrent.atomic.AtomicBoolean();
+
+    static final String SLOW_PROPERTY = "vqgen.test.fake.millis_per_image";
+    static final String STARTED_PROPERTY = "vqgen.test.fake.started_file";
 
     /** Not an Exception, so the job's batch retry does not catch it: the task (and the run) fails. */
     static final class SimulatedCrash extends Error {
@@ -69,6 +76,27 @@ public final class FakeGenerator implements ImageGenerator {
         CALLS.clear();
         CRASH_AFTER.set(Long.MAX_VALUE);
         crashOnce = false;
+    }
+
+    /** What the system properties ask of a child JVM: say that generation started, and take time per image. */
+    private static void slowDown(int images) {
+        String started = System.getProperty(STARTED_PROPERTY);
+        if (started != null) {
+            try {
+                Files.writeString(Path.of(started), "generating");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        long millis = Long.getLong(SLOW_PROPERTY, 0L) * images;
+        if (millis > 0) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while slowed down", e);
+            }
+        }
     }
 
     /** The token grid the double makes for this prompt, seed and sampling options. */
@@ -98,6 +126,7 @@ public final class FakeGenerator implements ImageGenerator {
             }
         }
         CALLS.add(total);
+        slowDown(total);
         for (ImageRequest r : images) {
             if (r.prompt().contains("[fail]")) {
                 throw new IllegalStateException("simulated failure for '" + r.prompt() + "'");

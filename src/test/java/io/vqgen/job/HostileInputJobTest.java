@@ -81,6 +81,32 @@ class HostileInputJobTest {
                 + "local[N], spark://HOST:PORT, yarn or k8s://https://HOST:PORT)", err.toString().strip());
     }
 
+    /** A file in the manifest that is not Parquet (copied in by hand, cut by a tool) once stopped resume with Spark's footer error. */
+    @Test
+    void aGarbageManifestFileIsNamedWithWhatToDo() throws IOException {
+        Path input = JobTestSupport.prompts(tmp.resolve("in.parquet"), JobTestSupport.row("a", "a red bus"),
+                JobTestSupport.row("b", "a cat"));
+        Path out = tmp.resolve("out");
+        assertEquals(2, run(job(input, out, model)).imagesOk());
+        Path garbage = java.nio.file.Files.createDirectories(out.resolve("manifest/run_id=x")).resolve("part-0000.parquet");
+        byte[] bytes = new byte[4096];
+        new java.util.Random(16).nextBytes(bytes);
+        java.nio.file.Files.write(garbage, bytes);
+
+        JobException e = org.junit.jupiter.api.Assertions.assertThrows(JobException.class,
+                () -> run(job(input, out, model)));
+        String message = e.getMessage();
+        assertTrue(message.startsWith("output file:" + out), message);
+        assertTrue(message.contains(": manifest file file:" + garbage + " is not a readable Parquet file ("), message);
+        assertTrue(message.endsWith("); move it out of the output's manifest folder and rerun (rows only it held are "
+                + "made again)"), message);
+        assertTrue(!message.contains("\n"), "one line");
+        assertTrue(java.nio.file.Files.notExists(out.resolve("runs/_lease.json")), "the lease was given back");
+
+        java.nio.file.Files.move(garbage, tmp.resolve("part-0000.parquet"));
+        assertEquals(2, run(job(input, out, model)).rowsAlreadyDone(), "with the file moved away the run resumes");
+    }
+
     /** Resume trusts the manifest unless verify_outputs is set: then a deleted or cut PNG is made again. */
     @Test
     void verifyOutputsRemakesImagesThatAreMissingOrCut() throws IOException {
