@@ -86,6 +86,14 @@ public final class CaptionTable {
             if (rows.isEmpty()) {
                 throw new CaptionsException(source + ": no captions found (expected " + expected + ")");
             }
+            for (Column c : columns) {
+                if (c.name().equals(ID) || c.name().equals(PROMPT)) {
+                    throw new CaptionsException(source + ": a field named '" + c.name() + "' that is not the source's "
+                            + (c.name().equals(ID) ? "id" : "caption") + " field would be a second '" + c.name()
+                            + "' column of the prompt table; choose it as the " + (c.name().equals(ID) ? "id" : "caption")
+                            + " column (--id-column / --text-column) or rename it");
+                }
+            }
             return new CaptionTable(columns, rows);
         }
     }

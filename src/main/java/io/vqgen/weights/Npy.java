@@ -78,6 +78,10 @@ public final class Npy {
             headerLen = Short.toUnsignedInt(b.getShort(8));
             headerStart = 10;
         } else if (major == 2 || major == 3) {
+            if (bytes.length < 12) {
+                throw new WeightsException(path + ": corrupt .npy file (" + bytes.length + " bytes: too short for a "
+                        + "version " + major + " header length)");
+            }
             headerLen = b.getInt(8);
             headerStart = 12;
         } else {

@@ -80,4 +80,16 @@ class JsonlCaptionsReaderTest {
         assertEquals(file + ": line 2: a field with an empty name (every field becomes a column and needs a name)",
                 assertThrows(CaptionsException.class, () -> new JsonlCaptionsReader(null, null).read(file)).getMessage());
     }
+
+    /**
+     * Found by CaptionsFuzzTest#jsonl: the first line has no id field (ids are line numbers), a later one has "id",
+     * which would be a second id column (was an IllegalArgumentException from CaptionTable).
+     */
+    @Test
+    void refusesAnExtraFieldNamedLikeTheTablesOwnColumns() throws IOException {
+        Path file = jsonl("{\"key\": \"a1\", \"prompt\": \"a red bus\"}\n{\"id\": 2, \"prompt\": \"two cats\"}\n");
+        assertEquals(file + ": a field named 'id' that is not the source's id field would be a second 'id' column of the "
+                        + "prompt table; choose it as the id column (--id-column / --text-column) or rename it",
+                assertThrows(CaptionsException.class, () -> new JsonlCaptionsReader(null, null).read(file)).getMessage());
+    }
 }

@@ -52,4 +52,13 @@ class NpyTest {
         assertEquals(file + ": corrupt .npy header: shape " + shape.substring(0, shape.indexOf(')') + 1)
                 + " (expected a tuple of non-negative whole numbers)", e.getMessage());
     }
+
+    /** Found by NpyFuzzTest: a version 2 file cut inside its 4-byte header length was an IndexOutOfBoundsException. */
+    @Test
+    void refusesAVersion2FileCutInItsHeaderLength() throws IOException {
+        Path file = Files.write(tmp.resolve("cut.npy"), new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 2, (byte) 0xff,
+                (byte) 0xff, (byte) 0xff});
+        assertEquals(file + ": corrupt .npy file (10 bytes: too short for a version 2 header length)",
+                assertThrows(WeightsException.class, () -> Npy.read(file)).getMessage());
+    }
 }
