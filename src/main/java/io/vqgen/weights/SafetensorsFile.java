@@ -43,14 +43,7 @@ public final class SafetensorsFile implements TensorFile {
     }
 
     public static SafetensorsFile open(Path path) {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(path, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new WeightsException(path + ": file not found");
-        } catch (IOException e) {
-            throw new WeightsException(path + ": cannot open: " + e.getMessage(), e);
-        }
+        FileChannel channel = openChannel(path);
         try {
             return read(path, channel);
         } catch (RuntimeException e) {
@@ -198,6 +191,17 @@ public final class SafetensorsFile implements TensorFile {
     }
 
     /** Closes a channel while a better error is already on its way. */
+    /** Opens a weights file for reading; a missing or unreadable file is a WeightsException naming it. */
+    static FileChannel openChannel(Path path) {
+        try {
+            return FileChannel.open(path, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new WeightsException(path + ": file not found");
+        } catch (IOException e) {
+            throw new WeightsException(path + ": cannot open: " + e.getMessage(), e);
+        }
+    }
+
     static void closeQuietly(FileChannel channel) {
         try {
             channel.close();

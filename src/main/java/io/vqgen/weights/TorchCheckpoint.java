@@ -2,9 +2,7 @@ package io.vqgen.weights;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,14 +30,7 @@ public final class TorchCheckpoint implements AutoCloseable {
     }
 
     public static TorchCheckpoint open(Path path) {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(path, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new WeightsException(path + ": file not found");
-        } catch (IOException e) {
-            throw new WeightsException(path + ": cannot open: " + e.getMessage(), e);
-        }
+        FileChannel channel = SafetensorsFile.openChannel(path);
         try {
             return new TorchCheckpoint(path, channel, TorchBinFile.parse(path, channel, true));
         } catch (IOException e) {
