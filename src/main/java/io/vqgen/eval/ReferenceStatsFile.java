@@ -2,6 +2,7 @@ package io.vqgen.eval;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vqgen.weights.StoredZipEntry;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
@@ -38,11 +38,11 @@ public final class ReferenceStatsFile {
 
     public static void write(OutputStream out, GaussianStats stats, Map<String, String> meta) throws IOException {
         try (ZipOutputStream zip = new ZipOutputStream(out)) {
-            stored(zip, "mu.npy", npy(stats.mean(), new long[] {stats.dim()}));
-            stored(zip, "sigma.npy", npy(stats.cov(), new long[] {stats.dim(), stats.dim()}));
+            StoredZipEntry.write(zip, "mu.npy", npy(stats.mean(), new long[] {stats.dim()}));
+            StoredZipEntry.write(zip, "sigma.npy", npy(stats.cov(), new long[] {stats.dim(), stats.dim()}));
             Map<String, String> m = new LinkedHashMap<>(meta);
             m.put("count", Long.toString(stats.count()));
-            stored(zip, "vqgen.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
+            StoredZipEntry.write(zip, "vqgen.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
         }
     }
 
@@ -147,16 +147,4 @@ public final class ReferenceStatsFile {
         return out;
     }
 
-    private static void stored(ZipOutputStream zip, String name, byte[] content) throws IOException {
-        ZipEntry entry = new ZipEntry(name);
-        entry.setMethod(ZipEntry.STORED);
-        entry.setSize(content.length);
-        entry.setCompressedSize(content.length);
-        CRC32 crc = new CRC32();
-        crc.update(content);
-        entry.setCrc(crc.getValue());
-        zip.putNextEntry(entry);
-        zip.write(content);
-        zip.closeEntry();
-    }
 }
